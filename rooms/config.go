@@ -1,0 +1,84 @@
+package rooms
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Defaults for Config, chosen for the users roomcast is built for: video calls
+// and classrooms of a few dozen peers.
+const (
+	DefaultDefaultRoom     = "lobby"
+	DefaultMaxPeersPerRoom = 50
+	DefaultMaxRoomsPerPeer = 8
+)
+
+// DefaultRelayEvents are the events classic WebRTC tutorial pages emit.
+var DefaultRelayEvents = []string{"offer", "answer", "ice", "candidate", "hangup", "bye", "message"}
+
+// commands are the events the registry itself answers; they can never be
+// relayed, or a client could spoof another peer's join or leave.
+var commands = map[string]bool{"join": true, "leave": true}
+
+// Config holds the signaling rules. The zero value is not usable: start from
+// DefaultConfig.
+type Config struct {
+	// DefaultRoom holds every socket that has not joined a room yet, so pages
+	// that never join can still reach each other. Empty disables it.
+	// Default: "lobby".
+	DefaultRoom string
+	// MaxPeersPerRoom caps a room's membership; a join beyond it fails with
+	// room-full. A full mesh of n peers costs each browser n-1 connections,
+	// so rooms far larger than this are not calls anyway. Default: 50.
+	MaxPeersPerRoom int
+	// MaxRoomsPerPeer caps how many rooms one socket joins explicitly; beyond
+	// it a join fails with too-many-rooms. Default: 8.
+	MaxRoomsPerPeer int
+	// RelayEvents are the event names relayed to room members. Default:
+	// offer, answer, ice, candidate, hangup, bye, message.
+	RelayEvents []string
+}
+
+// DefaultConfig returns the defaults documented on each field.
+func DefaultConfig() Config {
+	return Config{
+		DefaultRoom:     DefaultDefaultRoom,
+		MaxPeersPerRoom: DefaultMaxPeersPerRoom,
+		MaxRoomsPerPeer: DefaultMaxRoomsPerPeer,
+		RelayEvents:     append([]string(nil), DefaultRelayEvents...),
+	}
+}
+
+// Validate reports the first setting that cannot work.
+func (c Config) Validate() error {
+	if c.DefaultRoom != "" {
+		if err := ValidateName(c.DefaultRoom); err != nil {
+			return fmt.Errorf("default room: %s", err.Message)
+		}
+	}
+	if c.MaxPeersPerRoom < 2 {
+		return fmt.Errorf("max peers per room is %d, it must be at least 2", c.MaxPeersPerRoom)
+	}
+	if c.MaxRoomsPerPeer < 1 {
+		return fmt.Errorf("max rooms per peer is %d, it must be at least 1", c.MaxRoomsPerPeer)
+	}
+	if len(c.RelayEvents) == 0 {
+		return errors.New("relay events is empty: nothing could be signaled")
+	}
+	for _, ev := range c.RelayEvents {
+		if ev == "" {
+			return errors.New("relay events contains an empty name")
+		}
+		if commands[ev] || reservedEvents[ev] {
+			return fmt.Errorf("relay events contains %q, which is reserved", ev)
+		}
+	}
+	return nil
+}
+
+// reservedEvents are names socket.io itself or roomcast's own notifications
+// use; relaying them would let one client fake server messages to another.
+var reservedEvents = map[string]bool{
+	"connect": true, "connect_error": true, "disconnect": true, "disconnecting": true,
+	"joined": true, "peer-joined": true, "peer-left": true, "join-error": true, "user disconnected": true,
+}

@@ -1,0 +1,24 @@
+package rooms
+
+// Error codes a client can receive, in an ack's first argument or in a
+// join-error event. They are part of the protocol (docs/protocol.md): pages
+// switch on them, so they never change meaning.
+const (
+	CodeInvalidRoom    = "invalid-room"
+	CodeRoomFull       = "room-full"
+	CodeTooManyRooms   = "too-many-rooms"
+	CodeNotInRoom      = "not-in-room"
+	CodeInvalidPayload = "invalid-payload"
+	CodeUnknownEvent   = "unknown-event"
+)
+
+// Error is a refusal the client can act on. It is sent as it is, so its JSON
+// shape {code, message} is the wire format.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+func errorf(code, message string) *Error { return &Error{Code: code, Message: message} }

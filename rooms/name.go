@@ -1,0 +1,32 @@
+package rooms
+
+import (
+	"fmt"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxNameLength is the longest room name, in characters. Names travel in every
+// join and in invite links, and a bound keeps a hostile client from filling
+// memory with one giant key.
+const MaxNameLength = 64
+
+// ValidateName accepts 1 to MaxNameLength characters of valid UTF-8 with no
+// control characters; anything else is an invalid-room error.
+func ValidateName(name string) *Error {
+	if name == "" {
+		return errorf(CodeInvalidRoom, "room name is empty")
+	}
+	if !utf8.ValidString(name) {
+		return errorf(CodeInvalidRoom, "room name is not valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(name); n > MaxNameLength {
+		return errorf(CodeInvalidRoom, fmt.Sprintf("room name has %d characters, the limit is %d", n, MaxNameLength))
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) {
+			return errorf(CodeInvalidRoom, "room name contains a control character")
+		}
+	}
+	return nil
+}

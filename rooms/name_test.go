@@ -1,0 +1,88 @@
+package rooms
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestValidateName(t *testing.T) {
+	tests := []struct {
+		name  string
+		input string
+		ok    bool
+	}{
+		{"single ascii", "a", true},
+		{"64 ascii", strings.Repeat("a", 64), true},
+		{"64 two-byte runes", strings.Repeat("é", 64), true},
+		{"64 four-byte runes", strings.Repeat("🎥", 64), true},
+		{"spaces and punctuation", "team standup #3 / día", true},
+		{"empty", "", false},
+		{"65 ascii", strings.Repeat("a", 65), false},
+		{"65 two-byte runes", strings.Repeat("é", 65), false},
+		{"NUL", "\x00", false},
+		{"embedded newline", "a\nb", false},
+		{"tab", "a\tb", false},
+		{"DEL", "a\x7f", false},
+		{"C1 control NEL", "\u0085", false},
+		{"C1 control inside name", "room\u009fname", false},
+		{"invalid utf8 byte", "\xff", false},
+		{"truncated utf8 sequence", "a\xc3", false},
+		{"encoded surrogate", "\xed\xa0\x80", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := ValidateName(tt.input)
+			if tt.ok {
+				if err != nil {
+					t.Fatalf("ValidateName(%q) = %v, want nil", tt.input, err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("ValidateName(%q) = nil, want an error", tt.input)
+			}
+			if err.Code != CodeInvalidRoom {
+				t.Errorf("ValidateName(%q).Code = %q, want %q", tt.input, err.Code, CodeInvalidRoom)
+			}
+			if err.Message == "" {
+				t.Errorf("ValidateName(%q).Message is empty", tt.input)
+			}
+		})
+	}
+}
+
+func TestMaxNameLength(t *testing.T) {
+	if MaxNameLength != 64 {
+		t.Errorf("MaxNameLength = %d, want 64", MaxNameLength)
+	}
+}
+
+func TestErrorString(t *testing.T) {
+	e := &Error{Code: CodeRoomFull, Message: "room x is full"}
+	if got, want := e.Error(), "room-full: room x is full"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	// *Error must satisfy the error interface.
+	var _ error = e
+}
+
+func TestErrorCodes(t *testing.T) {
+	// The codes are part of the wire protocol and must never change.
+	codes := map[string]string{
+		CodeInvalidRoom:    "invalid-room",
+		CodeRoomFull:       "room-full",
+		CodeTooManyRooms:   "too-many-rooms",
+		CodeNotInRoom:      "not-in-room",
+		CodeInvalidPayload: "invalid-payload",
+		CodeUnknownEvent:   "unknown-event",
+		CodeNotConnected:   "not-connected",
+	}
+	if len(codes) != 7 {
+		t.Fatalf("error codes are not distinct: %v", codes)
+	}
+	for got, want := range codes {
+		if got != want {
+			t.Errorf("code %q, want %q", got, want)
+		}
+	}
+}

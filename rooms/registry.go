@@ -1,0 +1,257 @@
+package rooms
+
+import (
+	"slices"
+	"sync"
+)
+
+// PeerID names one connected socket. It is the id the transport gave it, the
+// same one peers see in peers lists and in "from".
+type PeerID string
+
+// CodeNotConnected refuses a command from a socket the registry no longer
+// knows: its disconnect was processed first.
+const CodeNotConnected = "not-connected"
+
+// Registry is roomcast's own record of who is in which room: the truth for
+// peer lists, capacity, relay targets and peer-left. It is safe for use by
+// many goroutines; every method holds the lock for its whole decision, so a
+// capacity check and the join it allows cannot interleave with another join.
+type Registry struct {
+	cfg   Config
+	relay map[string]bool
+
+	mu    sync.Mutex
+	rooms map[string]map[PeerID]struct{}
+	peers map[PeerID]*peer
+}
+
+type peer struct {
+	rooms map[string]struct{}
+	// explicit is set once the peer joins or leaves on its own; from then on
+	// the default room no longer applies to it.
+	explicit bool
+}
+
+// Joined describes a successful join.
+type Joined struct {
+	Room string
+	// Others are the members that were there before, sorted.
+	Others []PeerID
+	// Left are rooms the join made the peer leave: the default room, on its
+	// first explicit join.
+	Left []string
+	// New is false when the peer was already a member: nobody is told again.
+	New bool
+}
+
+// NewRegistry returns an empty registry. cfg must have passed Validate.
+func NewRegistry(cfg Config) *Registry {
+	relay := make(map[string]bool, len(cfg.RelayEvents))
+	for _, ev := range cfg.RelayEvents {
+		relay[ev] = true
+	}
+	return &Registry{
+		cfg:   cfg,
+		relay: relay,
+		rooms: make(map[string]map[PeerID]struct{}),
+		peers: make(map[PeerID]*peer),
+	}
+}
+
+// Config returns the rules the registry enforces.
+func (r *Registry) Config() Config { return r.cfg }
+
+// Connect registers a new peer. A non-empty room is joined at once, as an
+// explicit join; otherwise the peer is put in the default room, if there is
+// one. The returned Joined has an empty Room when nothing was joined. The
+// peer stays registered even when the join fails, so it can try again.
+// Ids are unique per connection (the transport draws them at random); an id
+// that is already connected keeps its record and memberships.
+func (r *Registry) Connect(id PeerID, room string) (Joined, *Error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.peers[id]; dup {
+		return Joined{}, errorf(CodeInvalidPayload, "socket id "+string(id)+" is already connected")
+	}
+	p := &peer{rooms: make(map[string]struct{})}
+	r.peers[id] = p
+	if room != "" {
+		return r.joinLocked(id, p, room)
+	}
+	if r.cfg.DefaultRoom == "" {
+		return Joined{}, nil
+	}
+	if err := r.admitLocked(p, r.cfg.DefaultRoom, 0); err != nil {
+		return Joined{}, err
+	}
+	return r.addLocked(id, p, r.cfg.DefaultRoom), nil
+}
+
+// Join adds the peer to room. Joining a room twice is harmless. The first
+// explicit join takes the peer out of the default room.
+func (r *Registry) Join(id PeerID, room string) (Joined, *Error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p, ok := r.peers[id]
+	if !ok {
+		return Joined{}, errorf(CodeNotConnected, "the socket is disconnected")
+	}
+	return r.joinLocked(id, p, room)
+}
+
+func (r *Registry) joinLocked(id PeerID, p *peer, room string) (Joined, *Error) {
+	if err := ValidateName(room); err != nil {
+		return Joined{}, err
+	}
+	implicit := r.inDefaultImplicitly(p)
+	if _, member := p.rooms[room]; member {
+		p.explicit = true
+		return Joined{Room: room, Others: r.othersLocked(id, room)}, nil
+	}
+	held := len(p.rooms)
+	if implicit {
+		held-- // the default room is left by this join
+	}
+	if err := r.admitLocked(p, room, held); err != nil {
+		return Joined{}, err
+	}
+	j := r.addLocked(id, p, room)
+	if implicit {
+		r.removeLocked(id, p, r.cfg.DefaultRoom)
+		j.Left = []string{r.cfg.DefaultRoom}
+	}
+	p.explicit = true
+	return j, nil
+}
+
+// admitLocked checks the two capacity limits for a peer holding `held` rooms.
+func (r *Registry) admitLocked(p *peer, room string, held int) *Error {
+	if held >= r.cfg.MaxRoomsPerPeer {
+		return errorf(CodeTooManyRooms, "this socket is already in the maximum number of rooms")
+	}
+	if len(r.rooms[room]) >= r.cfg.MaxPeersPerRoom {
+		return errorf(CodeRoomFull, "room "+room+" is full")
+	}
+	return nil
+}
+
+func (r *Registry) addLocked(id PeerID, p *peer, room string) Joined {
+	j := Joined{Room: room, Others: r.othersLocked(id, room), New: true}
+	members := r.rooms[room]
+	if members == nil {
+		members = make(map[PeerID]struct{})
+		r.rooms[room] = members
+	}
+	members[id] = struct{}{}
+	p.rooms[room] = struct{}{}
+	return j
+}
+
+func (r *Registry) removeLocked(id PeerID, p *peer, room string) {
+	delete(p.rooms, room)
+	members := r.rooms[room]
+	delete(members, id)
+	if len(members) == 0 {
+		delete(r.rooms, room) // an empty room must not outlive its last member
+	}
+}
+
+func (r *Registry) inDefaultImplicitly(p *peer) bool {
+	if p.explicit || r.cfg.DefaultRoom == "" {
+		return false
+	}
+	_, in := p.rooms[r.cfg.DefaultRoom]
+	return in
+}
+
+func (r *Registry) othersLocked(id PeerID, room string) []PeerID {
+	others := make([]PeerID, 0, len(r.rooms[room]))
+	for member := range r.rooms[room] {
+		if member != id {
+			others = append(others, member)
+		}
+	}
+	slices.Sort(others)
+	return others
+}
+
+// Leave takes the peer out of room, or out of every room when room is empty,
+// and returns the rooms it left, sorted. Leaving a room one is not in is a
+// not-in-room error.
+func (r *Registry) Leave(id PeerID, room string) ([]string, *Error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p, ok := r.peers[id]
+	if !ok {
+		return nil, errorf(CodeNotConnected, "the socket is disconnected")
+	}
+	if room == "" {
+		p.explicit = true
+		return r.leaveAllLocked(id, p), nil
+	}
+	if err := ValidateName(room); err != nil {
+		return nil, err
+	}
+	if _, member := p.rooms[room]; !member {
+		return nil, errorf(CodeNotInRoom, "this socket is not in room "+room)
+	}
+	p.explicit = true // a refused leave is not a choice: only now does the default room stop applying
+	r.removeLocked(id, p, room)
+	return []string{room}, nil
+}
+
+// Disconnect forgets the peer and returns the rooms it was in, sorted. It is
+// safe to call for an unknown or already disconnected peer.
+func (r *Registry) Disconnect(id PeerID) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p, ok := r.peers[id]
+	if !ok {
+		return nil
+	}
+	delete(r.peers, id)
+	return r.leaveAllLocked(id, p)
+}
+
+func (r *Registry) leaveAllLocked(id PeerID, p *peer) []string {
+	left := r.roomsOfLocked(p)
+	for _, room := range left {
+		r.removeLocked(id, p, room)
+	}
+	return left
+}
+
+func (r *Registry) roomsOfLocked(p *peer) []string {
+	names := make([]string, 0, len(p.rooms))
+	for room := range p.rooms {
+		names = append(names, room)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Members returns the peers in room, sorted.
+func (r *Registry) Members(room string) []PeerID {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.othersLocked("", room)
+}
+
+// RoomsOf returns the rooms the peer is in, sorted.
+func (r *Registry) RoomsOf(id PeerID) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p, ok := r.peers[id]
+	if !ok {
+		return nil
+	}
+	return r.roomsOfLocked(p)
+}
+
+// Stats counts connected peers and non-empty rooms.
+func (r *Registry) Stats() (peers, rooms int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.peers), len(r.rooms)
+}

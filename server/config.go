@@ -1,0 +1,134 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/roomcast/roomcast/rooms"
+)
+
+// Defaults for Config.
+const (
+	DefaultAddr = ":3000"
+	// DefaultConnectTimeout bounds how long a new connection may take to open
+	// its socket.io namespace. The library's own default is 45 s; a client
+	// whose connect was lost is better closed early, so the official client
+	// reconnects at once instead of hanging.
+	DefaultConnectTimeout = 5 * time.Second
+	// DefaultPingInterval and DefaultPingTimeout are socket.io's own defaults,
+	// which every official client version expects.
+	DefaultPingInterval = 25 * time.Second
+	DefaultPingTimeout  = 20 * time.Second
+	// DefaultMaxMessageBytes is the largest packet a client may send. SDP
+	// offers are a few KB; a chat line far less. socket.io's default is 1 MB.
+	DefaultMaxMessageBytes = 1 << 20
+	// DefaultShutdownTimeout is how long a graceful shutdown waits for open
+	// HTTP requests before closing them.
+	DefaultShutdownTimeout = 10 * time.Second
+)
+
+// Config is everything roomcast can be told at start. Start from
+// DefaultConfig; cmd/roomcast fills it from flags and ROOMCAST_* variables.
+type Config struct {
+	// Addr is the host:port to listen on; port 0 picks a free one, which the
+	// "listening" log line reports. Default: ":3000".
+	Addr string
+	// AllowedOrigins are the page origins allowed to connect, e.g.
+	// "https://example.com"; "*" allows all. Requests without an Origin
+	// header (non-browser clients) are always allowed. Default: ["*"].
+	AllowedOrigins []string
+	// StaticDir, when set, is served at / instead of the embedded page, for
+	// people bringing their own page. Default: "" (embedded page).
+	StaticDir string
+	// LogFormat is "text" or "json". Default: "text".
+	LogFormat string
+	// LogLevel is "debug", "info", "warn" or "error". Default: "info".
+	LogLevel string
+	// ConnectTimeout: see DefaultConnectTimeout. Default: 5s.
+	ConnectTimeout time.Duration
+	// PingInterval and PingTimeout drive the engine's liveness check.
+	// Default: 25s and 20s.
+	PingInterval time.Duration
+	PingTimeout  time.Duration
+	// MaxMessageBytes is the largest packet accepted from a client; a larger
+	// one closes that client's connection. Default: 1 MiB.
+	MaxMessageBytes int64
+	// ShutdownTimeout: see DefaultShutdownTimeout. Default: 10s.
+	ShutdownTimeout time.Duration
+	// Rooms are the signaling rules.
+	Rooms rooms.Config
+}
+
+// DefaultConfig returns the defaults documented on each field.
+func DefaultConfig() Config {
+	return Config{
+		Addr:            DefaultAddr,
+		AllowedOrigins:  []string{"*"},
+		LogFormat:       "text",
+		LogLevel:        "info",
+		ConnectTimeout:  DefaultConnectTimeout,
+		PingInterval:    DefaultPingInterval,
+		PingTimeout:     DefaultPingTimeout,
+		MaxMessageBytes: DefaultMaxMessageBytes,
+		ShutdownTimeout: DefaultShutdownTimeout,
+		Rooms:           rooms.DefaultConfig(),
+	}
+}
+
+// Validate reports the first setting that cannot work, as one sentence.
+func (c Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("addr %q is not host:port", c.Addr)
+	}
+	if err := validateOrigins(c.AllowedOrigins); err != nil {
+		return err
+	}
+	if c.StaticDir != "" {
+		if st, err := os.Stat(c.StaticDir); err != nil || !st.IsDir() {
+			return fmt.Errorf("static dir %q is not a readable directory", c.StaticDir)
+		}
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("log format %q is not text or json", c.LogFormat)
+	}
+	if _, err := ParseLogLevel(c.LogLevel); err != nil {
+		return err
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"connect timeout", c.ConnectTimeout}, {"ping interval", c.PingInterval},
+		{"ping timeout", c.PingTimeout}, {"shutdown timeout", c.ShutdownTimeout},
+	} {
+		if d.v <= 0 {
+			return fmt.Errorf("%s is %v, it must be positive", d.name, d.v)
+		}
+	}
+	if c.MaxMessageBytes < 1024 {
+		return fmt.Errorf("max message bytes is %d, it must be at least 1024", c.MaxMessageBytes)
+	}
+	return c.Rooms.Validate()
+}
+
+func validateOrigins(origins []string) error {
+	if len(origins) == 0 {
+		return errors.New("allowed origins is empty: use * to allow every origin")
+	}
+	for _, o := range origins {
+		if o == "*" {
+			if len(origins) > 1 {
+				return errors.New("allowed origins mixes * with named origins")
+			}
+			continue
+		}
+		if !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://") || strings.HasSuffix(o, "/") {
+			return fmt.Errorf("allowed origin %q is not of the form https://host[:port]", o)
+		}
+	}
+	return nil
+}

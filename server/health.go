@@ -1,0 +1,30 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// healthz answers liveness: the process serves HTTP.
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
+}
+
+// readyz answers readiness: 200 while accepting peers, 503 once shutdown has
+// begun, so a load balancer stops sending new connections first.
+func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
+	peers, rooms := s.registry.Stats()
+	body := map[string]any{"status": "ready", "peers": peers, "rooms": rooms}
+	code := http.StatusOK
+	if s.draining.Load() {
+		body["status"], code = "draining", http.StatusServiceUnavailable
+	}
+	writeJSON(w, code, body)
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,31 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/roomcast/roomcast/static"
+)
+
+// routes is the whole HTTP surface, in one place.
+func (s *Server) routes(transport, bundle, page http.Handler) http.Handler {
+	r := chi.NewRouter()
+	r.Use(middleware.Recoverer)
+	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.readyz)
+	r.Route("/socket.io", func(r chi.Router) {
+		r.Handle("/", transport)        // Engine.IO: polling and websocket
+		r.Get("/{file}", bundle.ServeHTTP) // the official client bundle
+	})
+	r.Handle("/*", page)
+	return r
+}
+
+// page serves the embedded page, or the operator's own directory.
+func (s *Server) page() http.Handler {
+	if s.cfg.StaticDir != "" {
+		return http.FileServer(http.Dir(s.cfg.StaticDir))
+	}
+	return http.FileServerFS(static.Site())
+}

@@ -1,0 +1,95 @@
+// Package server wires roomcast together: HTTP routes, the socket.io
+// transport, and the handlers that turn socket.io events into rooms calls.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/roomcast/roomcast/rooms"
+	"github.com/roomcast/roomcast/static"
+	"github.com/zishang520/socket.io/servers/socket/v3"
+)
+
+// HTTP server timeouts. Websockets are hijacked and unaffected; the others
+// bound what a slow or idle HTTP client can hold.
+const (
+	readHeaderTimeout = 10 * time.Second
+	// readTimeout covers a polling POST body, at most MaxMessageBytes.
+	readTimeout = 30 * time.Second
+	// writeTimeout must exceed the ping interval: a long-polling GET waits
+	// up to one ping interval for something to send.
+	writeTimeout = DefaultPingInterval + 30*time.Second
+	idleTimeout  = 120 * time.Second
+)
+
+// Server is one roomcast node.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	registry *rooms.Registry
+	io       *socket.Server
+	handler  http.Handler
+	draining atomic.Bool
+}
+
+// New builds a server from a config that passes Validate.
+func New(cfg Config, log *slog.Logger) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	bundle, err := loadClientBundle(static.ClientBundle())
+	if err != nil {
+		return nil, fmt.Errorf("reading the embedded client bundle: %w", err)
+	}
+	if !bundle.has("socket.io.js") {
+		log.Warn("built without the socket.io client bundle: /socket.io/socket.io.js answers 404", "fix", "go tool task build")
+	}
+	s := &Server{cfg: cfg, log: log, registry: rooms.NewRegistry(cfg.Rooms)}
+	var transport http.Handler
+	s.io, transport = newTransport(cfg, &signaling{registry: s.registry, log: log})
+	s.handler = s.routes(transport, bundle, s.page())
+	return s, nil
+}
+
+// Handler serves every route of the node.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Run serves on ln until ctx is done, then shuts down gracefully: readiness
+// turns 503, every peer is disconnected (their clients reconnect elsewhere),
+// and open HTTP requests get ShutdownTimeout to finish.
+func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down")
+	s.draining.Store(true)
+	closed := make(chan struct{})
+	s.io.Close(func(error) { close(closed) })
+	<-closed
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	err := hs.Shutdown(shutdownCtx)
+	if errors.Is(<-served, http.ErrServerClosed) && err == nil {
+		return nil
+	}
+	return err
+}

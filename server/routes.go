@@ -15,7 +15,7 @@ func (s *Server) routes(transport, bundle, page http.Handler) http.Handler {
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Route("/socket.io", func(r chi.Router) {
-		r.Handle("/", transport)        // Engine.IO: polling and websocket
+		r.Handle("/", transport)           // Engine.IO: polling and websocket
 		r.Get("/{file}", bundle.ServeHTTP) // the official client bundle
 	})
 	r.Handle("/*", page)

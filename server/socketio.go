@@ -10,8 +10,8 @@ import (
 	"github.com/zishang520/socket.io/v3/pkg/types"
 )
 
-// This file is the only one that knows the socket.io library: swapping the
-// transport means rewriting it and nothing else.
+// This file and pollguard.go are the only ones that know the socket.io
+// library: swapping the transport means rewriting them and nothing else.
 
 // newTransport builds the socket.io server and binds its connections to the
 // signaling handlers. The returned handler serves /socket.io/ (polling and
@@ -35,8 +35,9 @@ func newTransport(cfg Config, sig *signaling) (*socket.Server, http.Handler) {
 		}
 		bind(sock, sig)
 	})
-	return io, io.ServeHandler(nil)
+	return io, guardPolling(io.ServeHandler(nil))
 }
+
 
 // bind attaches the signaling handlers to one socket. Every client event goes
 // through OnAny, which the library calls on the socket's own ordered queue.

@@ -1,0 +1,89 @@
+// The e2e driver: hosts official socket.io clients for the Go tests.
+//
+// It reads one JSON command per line on stdin and writes one JSON report per
+// line on stdout. Every report names the peer it concerns.
+//   {op:"connect", peer, url, client:"v4"|"v2"|"bundle", opts}
+//   {op:"emit", peer, event, args, ack?: n}   (ack: report {type:"ack", ack:n, args})
+//   {op:"burst", peer, event, count, payload} (count emits of {...payload, seq:i}, back to back)
+//   {op:"close", peer}
+// Reports: connect {id}, connect_error {message}, disconnect {reason},
+// event {event, args}, ack {ack, args}, fatal {message}.
+import { createRequire } from "node:module";
+import { createInterface } from "node:readline";
+import vm from "node:vm";
+
+const require = createRequire(import.meta.url);
+const clients = {
+  v4: () => require("socket.io-client").io,
+  v2: () => require("socket.io-client-v2"),
+};
+const sockets = new Map();
+
+const report = (peer, type, fields = {}) =>
+  process.stdout.write(JSON.stringify({ peer, type, ...fields }) + "\n");
+
+// loadBundle fetches /socket.io/socket.io.js from the server under test and
+// evaluates it the way a page's <script> tag would, with the runtime's
+// WebSocket standing in for the browser's.
+async function loadBundle(url) {
+  const res = await fetch(`${url}/socket.io/socket.io.js`);
+  if (!res.ok) throw new Error(`GET socket.io.js: ${res.status}`);
+  const context = vm.createContext({ WebSocket, setTimeout, clearTimeout, setInterval, clearInterval, console, location: new URL(url) });
+  vm.runInContext(await res.text(), context);
+  if (typeof context.io !== "function") throw new Error("the bundle did not define io()");
+  return context.io;
+}
+
+async function connect({ peer, url, client = "v4", opts = {} }) {
+  const io = client === "bundle" ? await loadBundle(url) : clients[client]();
+  const socket = io(url, { forceNew: true, reconnection: false, ...opts });
+  sockets.set(peer, socket);
+  socket.on("connect", () => report(peer, "connect", { id: socket.id }));
+  socket.on("connect_error", (err) => report(peer, "connect_error", { message: String(err && err.message || err) }));
+  socket.on("disconnect", (reason) => report(peer, "disconnect", { reason }));
+  const onEvent = (event, ...args) => report(peer, "event", { event, args });
+  if (typeof socket.onAny === "function") {
+    socket.onAny(onEvent);
+  } else {
+    // socket.io-client 2.x has no onAny: every incoming event passes onevent.
+    const onevent = socket.onevent;
+    socket.onevent = function (packet) {
+      onEvent(...(packet.data || []));
+      onevent.call(this, packet);
+    };
+  }
+}
+
+function emit({ peer, event, args = [], ack }) {
+  const socket = sockets.get(peer);
+  if (ack === undefined) {
+    socket.emit(event, ...args);
+  } else {
+    socket.emit(event, ...args, (...reply) => report(peer, "ack", { ack, args: reply }));
+  }
+}
+
+function burst({ peer, event, count, payload = {} }) {
+  const socket = sockets.get(peer);
+  for (let seq = 0; seq < count; seq++) socket.emit(event, { ...payload, seq });
+}
+
+const ops = {
+  connect,
+  emit,
+  burst,
+  close: ({ peer }) => sockets.get(peer).close(),
+};
+
+// Commands run strictly in order: a connect that fetches the bundle must not
+// be overtaken by the emits that follow it.
+let queue = Promise.resolve();
+createInterface({ input: process.stdin }).on("line", (line) => {
+  const cmd = JSON.parse(line);
+  queue = queue
+    .then(() => ops[cmd.op](cmd))
+    .catch((err) => report(cmd.peer, "fatal", { message: `${cmd.op}: ${err.stack || err}` }));
+}).on("close", () => {
+  for (const socket of sockets.values()) socket.close();
+  process.exit(0);
+});

@@ -38,7 +38,6 @@ func newTransport(cfg Config, sig *signaling) (*socket.Server, http.Handler) {
 	return io, guardPolling(io.ServeHandler(nil))
 }
 
-
 // bind attaches the signaling handlers to one socket. Every client event goes
 // through OnAny, which the library calls on the socket's own ordered queue.
 func bind(sock *socket.Socket, sig *signaling) {

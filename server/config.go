@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -81,8 +83,8 @@ func DefaultConfig() Config {
 
 // Validate reports the first setting that cannot work, as one sentence.
 func (c Config) Validate() error {
-	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		return fmt.Errorf("addr %q is not host:port", c.Addr)
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil || !validPort(port) {
+		return fmt.Errorf("addr %q is not host:port with a port from 0 to 65535", c.Addr)
 	}
 	if err := validateOrigins(c.AllowedOrigins); err != nil {
 		return err
@@ -126,9 +128,22 @@ func validateOrigins(origins []string) error {
 			}
 			continue
 		}
-		if !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://") || strings.HasSuffix(o, "/") {
-			return fmt.Errorf("allowed origin %q is not of the form https://host[:port]", o)
+		if !isOrigin(o) {
+			return fmt.Errorf("allowed origin %q is not of the form https://host[:port], in lower case", o)
 		}
 	}
 	return nil
+}
+
+// isOrigin reports whether o can equal a browser's Origin header: a lower-case
+// scheme://host[:port] with nothing after it.
+func isOrigin(o string) bool {
+	u, err := url.Parse(o)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" &&
+		o == u.Scheme+"://"+u.Host && o == strings.ToLower(o)
+}
+
+func validPort(port string) bool {
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 0 && n <= 65535
 }

@@ -17,6 +17,7 @@ func (s *Server) routes(transport, bundle, page http.Handler) http.Handler {
 	r.Route("/socket.io", func(r chi.Router) {
 		r.Handle("/", transport)           // Engine.IO: polling and websocket
 		r.Get("/{file}", bundle.ServeHTTP) // the official client bundle
+		r.Head("/{file}", bundle.ServeHTTP)
 	})
 	r.Handle("/*", page)
 	return r

@@ -23,10 +23,10 @@ const (
 	readHeaderTimeout = 10 * time.Second
 	// readTimeout covers a polling POST body, at most MaxMessageBytes.
 	readTimeout = 30 * time.Second
-	// writeTimeout must exceed the ping interval: a long-polling GET waits
-	// up to one ping interval for something to send.
-	writeTimeout = DefaultPingInterval + 30*time.Second
-	idleTimeout  = 120 * time.Second
+	// writeSlack is added to the ping interval for the write timeout: a
+	// long-polling GET waits up to one ping interval for something to send.
+	writeSlack  = 30 * time.Second
+	idleTimeout = 120 * time.Second
 )
 
 // Server is one roomcast node.
@@ -69,7 +69,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		Handler:           s.handler,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
+		WriteTimeout:      s.cfg.PingInterval + writeSlack,
 		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
@@ -77,6 +77,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	go func() { served <- hs.Serve(ln) }()
 	select {
 	case err := <-served:
+		s.io.Close(nil)
 		return err
 	case <-ctx.Done():
 	}

@@ -59,6 +59,9 @@ func (s *signaling) connect(p peer, room string) {
 	if err != nil {
 		body := errorBody(err)
 		body["room"] = room
+		if room == "" {
+			body["room"] = s.registry.Config().DefaultRoom
+		}
 		p.Emit("join-error", body)
 		return
 	}

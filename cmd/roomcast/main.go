@@ -48,7 +48,8 @@ func run(cfg server.Config) error {
 }
 
 func usage(w io.Writer) {
-	fs := newFlagSet(new(server.Config))
+	defaults := server.DefaultConfig()
+	fs := newFlagSet(&defaults)
 	fs.SetOutput(w)
 	fmt.Fprintln(w, "Usage: roomcast [flags]\n\nEvery flag can also be set as ROOMCAST_<NAME> (e.g. ROOMCAST_MAX_PEERS_PER_ROOM); a flag wins over its variable.")
 	fs.PrintDefaults()

@@ -4,7 +4,11 @@ package e2e
 // in server/. Each test fails on a server without its workaround.
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"testing"
 )
 
@@ -36,5 +40,43 @@ func TestPollingClientsComeAndGoWithoutDataRace(t *testing.T) {
 		stay.next(t, "ice")
 		p.close()
 		stay.wantPeerEvent(t, "peer-left", "churn", p)
+	}
+}
+
+// The library occasionally never answers a namespace connect. roomcast
+// bounds the wait with --connect-timeout, closing the connection so the
+// official client reconnects at once, and counts it in /readyz.
+func TestStalledConnectIsClosedAndCounted(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--connect-timeout", "300ms")
+	conn, err := dialRaw(t, s, 4, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if open, err := readFrame(t, conn); err != nil || !strings.HasPrefix(open, "0{") {
+		t.Fatalf("open packet %q, %v", open, err)
+	}
+	// Never send the namespace connect: the server must close the connection.
+	for {
+		if _, err := readFrame(t, conn); err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Fatal("the stalled connection was not closed")
+			}
+			break
+		}
+	}
+	var ready struct {
+		StalledConnects int `json:"stalled_connects"`
+	}
+	_, body := get(t, s, "/readyz")
+	if err := json.Unmarshal([]byte(body), &ready); err != nil || ready.StalledConnects != 1 {
+		t.Fatalf("readyz %s, want stalled_connects 1", body)
+	}
+	// A client that does open its namespace is not counted.
+	d := startDriver(t)
+	d.connect(s, "a", clientV4, nil).close()
+	_, body = get(t, s, "/readyz")
+	if err := json.Unmarshal([]byte(body), &ready); err != nil || ready.StalledConnects != 1 {
+		t.Fatalf("readyz %s after a normal connect, want stalled_connects still 1", body)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/roomcast/roomcast/rooms"
+	"github.com/zishang520/socket.io/servers/engine/v3"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"
 )
@@ -16,7 +17,7 @@ import (
 // newTransport builds the socket.io server and binds its connections to the
 // signaling handlers. The returned handler serves /socket.io/ (polling and
 // websocket, Engine.IO 4 and 3).
-func newTransport(cfg Config, sig *signaling) (*socket.Server, http.Handler) {
+func newTransport(cfg Config, sig *signaling, stalls *stallCounter) (*socket.Server, http.Handler) {
 	opts := socket.DefaultServerOptions()
 	opts.SetServeClient(false) // roomcast serves the npm bundle itself (bundle.go)
 	opts.SetAllowEIO3(true)    // socket.io-client 2.x speaks Engine.IO 3
@@ -33,9 +34,16 @@ func newTransport(cfg Config, sig *signaling) (*socket.Server, http.Handler) {
 		if !ok {
 			return
 		}
+		stalls.opened(sock.Conn().Id())
 		bind(sock, sig)
 	})
-	return io, guardPolling(io.ServeHandler(nil))
+	handler := guardPolling(io.ServeHandler(nil))
+	io.Engine().On("connection", func(args ...any) {
+		if conn, ok := args[0].(engine.Socket); ok {
+			stalls.watch(conn.Id(), func(closed func()) { conn.Once("close", func(...any) { closed() }) })
+		}
+	})
+	return io, handler
 }
 
 // bind attaches the signaling handlers to one socket. Every client event goes

@@ -52,6 +52,7 @@ func newFlagSet(cfg *server.Config) *flag.FlagSet {
 	fs.IntVar(&cfg.Rooms.MaxRoomsPerPeer, "max-rooms-per-peer", cfg.Rooms.MaxRoomsPerPeer, "Most rooms one socket joins; a join beyond it fails with too-many-rooms.")
 	fs.Func("relay-events", "Comma-separated events relayed to the sender's rooms. (default \"offer,answer,ice,candidate,hangup,bye,message\")", listSetter(&cfg.Rooms.RelayEvents))
 	fs.StringVar(&cfg.StaticDir, "static-dir", cfg.StaticDir, "Serve this directory at / instead of the embedded page, for people bringing their own page.")
+	fs.DurationVar(&cfg.ConnectTimeout, "connect-timeout", cfg.ConnectTimeout, "How long a new connection may take to open its socket.io namespace before it is closed (the official client then reconnects).")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "Log format: text or json.")
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "Log level: debug, info, warn or error.")
 	return fs

@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/gorilla/websocket"
 )
 
 // pollingChurn is how many polling clients come and go: enough that the
@@ -78,5 +80,61 @@ func TestStalledConnectIsClosedAndCounted(t *testing.T) {
 	_, body = get(t, s, "/readyz")
 	if err := json.Unmarshal([]byte(body), &ready); err != nil || ready.StalledConnects != 1 {
 		t.Fatalf("readyz %s after a normal connect, want stalled_connects still 1", body)
+	}
+}
+
+// rapidConnects is how many raw connects TestNamespaceConnectIsNeverLost
+// makes; without the gate about 1 in 300 of them stalled on this machine.
+const rapidConnects = 1500
+
+// A client that sends its namespace connect ("40") as soon as the websocket
+// opens must always get the answer (server/wsgate.go): the engine reads the
+// websocket before socket.io listens to it, and used to drop that packet.
+func TestNamespaceConnectIsNeverLost(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--connect-timeout", "2s")
+	const workers = 2
+	lost := make(chan int, workers)
+	for w := 0; w < workers; w++ {
+		go func() {
+			n := 0
+			for i := 0; i < rapidConnects/workers; i++ {
+				if !connectAtOnce(t, s) {
+					n++
+				}
+			}
+			lost <- n
+		}()
+	}
+	total := 0
+	for w := 0; w < workers; w++ {
+		total += <-lost
+	}
+	if total > 0 {
+		t.Fatalf("%d of %d namespace connects were never answered", total, rapidConnects)
+	}
+}
+
+// connectAtOnce dials, sends "40" without waiting for the open packet, and
+// reports whether the namespace connect was answered.
+func connectAtOnce(t *testing.T, s *server) bool {
+	url := fmt.Sprintf("ws://%s/socket.io/?EIO=4&transport=websocket", s.Addr)
+	conn, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		t.Errorf("dial: %v", err)
+		return false
+	}
+	defer conn.Close()
+	if err := conn.WriteMessage(websocket.TextMessage, []byte("40")); err != nil {
+		return false
+	}
+	for {
+		frame, err := readFrame(t, conn)
+		if err != nil {
+			return false // closed by --connect-timeout: the connect was lost
+		}
+		if strings.HasPrefix(frame, "40") {
+			return true
+		}
 	}
 }

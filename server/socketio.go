@@ -11,8 +11,9 @@ import (
 	"github.com/zishang520/socket.io/v3/pkg/types"
 )
 
-// This file and pollguard.go are the only ones that know the socket.io
-// library: swapping the transport means rewriting them and nothing else.
+// This file, pollguard.go and wsgate.go are the only ones that know the
+// socket.io library: swapping the transport means rewriting them and nothing
+// else.
 
 // newTransport builds the socket.io server and binds its connections to the
 // signaling handlers. The returned handler serves /socket.io/ (polling and
@@ -37,10 +38,13 @@ func newTransport(cfg Config, sig *signaling, stalls *stallCounter) (*socket.Ser
 		stalls.opened(sock.Conn().Id())
 		bind(sock, sig)
 	})
-	handler := guardPolling(io.ServeHandler(nil))
+	handler := gateFreshWebsockets(guardPolling(io.ServeHandler(nil)))
+	// Registered after socket.io's own listener, so this runs once socket.io
+	// is listening to the connection.
 	io.Engine().On("connection", func(args ...any) {
 		if conn, ok := args[0].(engine.Socket); ok {
 			stalls.watch(conn.Id(), func(closed func()) { conn.Once("close", func(...any) { closed() }) })
+			releaseReads(conn.Request().Request().Context())
 		}
 	})
 	return io, handler

@@ -1,0 +1,2 @@
+// Package browser holds the headless Chromium tests of the room page.
+package browser

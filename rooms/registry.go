@@ -231,6 +231,14 @@ func (r *Registry) roomsOfLocked(p *peer) []string {
 	return names
 }
 
+// IsMember reports whether the peer is in room.
+func (r *Registry) IsMember(id PeerID, room string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, in := r.rooms[room][id]
+	return in
+}
+
 // Members returns the peers in room, sorted.
 func (r *Registry) Members(room string) []PeerID {
 	r.mu.Lock()

@@ -2,21 +2,24 @@ package server
 
 import (
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
-
-	"github.com/roomcast/roomcast/rooms"
 )
 
-// newRouteServer is a Server holding only what routes() and the health
-// handlers need: a registry.
+// newRouteServer is a real Server, whose routes the tests serve with a test
+// bundle.
 func newRouteServer(t *testing.T) *Server {
 	t.Helper()
-	return &Server{registry: rooms.NewRegistry(rooms.DefaultConfig())}
+	s, err := New(DefaultConfig(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // newTestRouter serves s's routes with bundle, and 404 for the transport and

@@ -61,6 +61,10 @@ type Config struct {
 	MaxMessageBytes int64
 	// ShutdownTimeout: see DefaultShutdownTimeout. Default: 10s.
 	ShutdownTimeout time.Duration
+	// DebugEndpoints serves /debug/pprof and /debug/vars (goroutines,
+	// memory). They expose internals: keep them off on public addresses.
+	// Default: false.
+	DebugEndpoints bool
 	// Rooms are the signaling rules.
 	Rooms rooms.Config
 }

@@ -14,7 +14,8 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 // begun, so a load balancer stops sending new connections first.
 func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 	peers, rooms := s.registry.Stats()
-	body := map[string]any{"status": "ready", "peers": peers, "rooms": rooms, "stalled_connects": s.stalls.count()}
+	body := map[string]any{"status": "ready", "peers": peers, "rooms": rooms,
+		"transport_rooms": transportRooms(s.io), "stalled_connects": s.stalls.count()}
 	code := http.StatusOK
 	if s.draining.Load() {
 		body["status"], code = "draining", http.StatusServiceUnavailable

@@ -1,7 +1,10 @@
 package server
 
 import (
+	"expvar"
 	"net/http"
+	"runtime"
+	"sync"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -19,9 +22,19 @@ func (s *Server) routes(transport, bundle, page http.Handler) http.Handler {
 		r.Get("/{file}", bundle.ServeHTTP) // the official client bundle
 		r.Head("/{file}", bundle.ServeHTTP)
 	})
+	if s.cfg.DebugEndpoints {
+		publishRuntimeVars()
+		r.Mount("/debug", middleware.Profiler())
+	}
 	r.Handle("/*", page)
 	return r
 }
+
+// publishRuntimeVars adds the goroutine count to /debug/vars, next to the
+// memory statistics expvar publishes itself. Leak tests read both.
+var publishRuntimeVars = sync.OnceFunc(func() {
+	expvar.Publish("goroutines", expvar.Func(func() any { return runtime.NumGoroutine() }))
+})
 
 // page serves the embedded page, or the operator's own directory.
 func (s *Server) page() http.Handler {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"log/slog"
+	"sync"
 
 	"github.com/roomcast/roomcast/rooms"
 )
@@ -50,6 +51,14 @@ func (r reply) fail(err *rooms.Error) {
 type signaling struct {
 	registry *rooms.Registry
 	log      *slog.Logger
+
+	// mirror serializes changes to the transport's rooms. The socket.io
+	// adapter deletes a room it finds empty without holding anything, so a
+	// join racing the last member's leave could vanish with the room: a live
+	// peer would stop receiving. Under this lock, a subscription is made only
+	// while the registry still lists the member, so the transport's rooms
+	// never hold a peer the registry does not.
+	mirror sync.Mutex
 }
 
 // connect registers a new peer and joins the room it asked for in its
@@ -111,14 +120,30 @@ func (s *signaling) admitted(p peer, j rooms.Joined) {
 		s.departed(p, room)
 	}
 	if j.New {
-		p.Subscribe(j.Room)
+		s.subscribe(p, j.Room)
 		p.EmitToRooms([]string{j.Room}, "peer-joined", roomPeer(j.Room, p.ID()))
 	}
 }
 
 func (s *signaling) departed(p peer, room string) {
-	p.Unsubscribe(room)
+	s.unsubscribe(p, room)
 	p.EmitToRooms([]string{room}, "peer-left", roomPeer(room, p.ID()))
+}
+
+// subscribe mirrors a registry join into the transport, unless a disconnect
+// has undone the join in the meantime.
+func (s *signaling) subscribe(p peer, room string) {
+	s.mirror.Lock()
+	defer s.mirror.Unlock()
+	if s.registry.IsMember(p.ID(), room) {
+		p.Subscribe(room)
+	}
+}
+
+func (s *signaling) unsubscribe(p peer, room string) {
+	s.mirror.Lock()
+	defer s.mirror.Unlock()
+	p.Unsubscribe(room)
 }
 
 func (s *signaling) leave(p peer, args []any, r reply) {
@@ -166,12 +191,13 @@ func (s *signaling) relay(p peer, event string, args []any, r reply) {
 	r.ok(nil)
 }
 
-// disconnect tells the rooms a peer was in that it is gone: peer-left per
-// room, and "user disconnected" once, for older tutorial pages.
+// disconnect takes a peer out of its rooms and tells them it is gone:
+// peer-left per room, and "user disconnected" once, for older tutorial
+// pages. It is safe to call more than once: only the first call acts.
 func (s *signaling) disconnect(p peer) {
 	left := s.registry.Disconnect(p.ID())
 	for _, room := range left {
-		p.EmitToRooms([]string{room}, "peer-left", roomPeer(room, p.ID()))
+		s.departed(p, room)
 	}
 	if len(left) > 0 {
 		p.EmitToRooms(left, "user disconnected", string(p.ID()))

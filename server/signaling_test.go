@@ -677,7 +677,9 @@ func TestDisconnect(t *testing.T) {
 	s.disconnect(a)
 
 	a.wantOps(t,
+		"Unsubscribe r",
 		"EmitToRooms [r] peer-left",
+		"Unsubscribe s",
 		"EmitToRooms [s] peer-left",
 		"EmitToRooms [r s] user disconnected",
 	)
@@ -705,7 +707,27 @@ func TestDisconnectDefaultRoom(t *testing.T) {
 	s := newSignaling(t, nil)
 	p := connected(t, s, "a", "")
 	s.disconnect(p)
-	p.wantOps(t, "EmitToRooms [lobby] peer-left", "EmitToRooms [lobby] user disconnected")
+	p.wantOps(t, "Unsubscribe lobby", "EmitToRooms [lobby] peer-left", "EmitToRooms [lobby] user disconnected")
+}
+
+// A join the registry accepted, then undone by a disconnect processed before
+// the join reached the transport, must not subscribe: the transport would
+// hold a room member the registry has forgotten.
+func TestJoinUndoneByDisconnectIsNotMirrored(t *testing.T) {
+	s := newSignaling(t, nil)
+	p := connected(t, s, "a", "")
+	j, err := s.registry.Join("a", "call")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.registry.Disconnect("a")
+	p.reset()
+	s.admitted(p, j)
+	for _, op := range p.ops {
+		if op == "Subscribe call" {
+			t.Fatalf("subscribed to call after the disconnect: %q", p.ops)
+		}
+	}
 }
 
 func TestDisconnectWithoutRooms(t *testing.T) {

@@ -53,6 +53,7 @@ func newFlagSet(cfg *server.Config) *flag.FlagSet {
 	fs.Func("relay-events", "Comma-separated events relayed to the sender's rooms. (default \"offer,answer,ice,candidate,hangup,bye,message\")", listSetter(&cfg.Rooms.RelayEvents))
 	fs.StringVar(&cfg.StaticDir, "static-dir", cfg.StaticDir, "Serve this directory at / instead of the embedded page, for people bringing their own page.")
 	fs.DurationVar(&cfg.ConnectTimeout, "connect-timeout", cfg.ConnectTimeout, "How long a new connection may take to open its socket.io namespace before it is closed (the official client then reconnects).")
+	fs.BoolVar(&cfg.DebugEndpoints, "debug-endpoints", cfg.DebugEndpoints, "Serve /debug/pprof and /debug/vars (goroutines, memory). They expose internals: keep them off on public addresses.")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "Log format: text or json.")
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "Log level: debug, info, warn or error.")
 	return fs

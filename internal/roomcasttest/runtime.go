@@ -1,0 +1,98 @@
+package roomcasttest
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Runtime is what a leak test reads off a server started with
+// --debug-endpoints.
+type Runtime struct {
+	Goroutines int
+	HeapAlloc  uint64 // bytes, right after a forced GC
+	OpenFDs    int
+	// ParkedTimers counts goroutines of the socket.io library's timers
+	// (pkg/utils/timer.go) waiting to fire or, when leaked, forever.
+	ParkedTimers int
+}
+
+// parkedTimerFrame identifies a library timer goroutine in a goroutine
+// profile.
+const parkedTimerFrame = "socket.io/v3@v3.0.2/pkg/utils.SetTimeout.func1"
+
+// Runtime forces a GC in the server, then reads its goroutines, heap and
+// open file descriptors.
+func (s *Server) Runtime(t testing.TB) Runtime {
+	t.Helper()
+	s.get(t, "/debug/pprof/heap?gc=1") // the profile handler runs a GC first
+	var vars struct {
+		Goroutines int `json:"goroutines"`
+		Memstats   struct {
+			HeapAlloc uint64
+		} `json:"memstats"`
+	}
+	if err := json.Unmarshal(s.get(t, "/debug/vars"), &vars); err != nil {
+		t.Fatalf("/debug/vars: %v", err)
+	}
+	fds, err := os.ReadDir("/proc/" + strconv.Itoa(s.PID) + "/fd")
+	if err != nil {
+		t.Fatalf("counting the server's file descriptors: %v", err)
+	}
+	return Runtime{Goroutines: vars.Goroutines, HeapAlloc: vars.Memstats.HeapAlloc, OpenFDs: len(fds),
+		ParkedTimers: countGoroutines(s.get(t, "/debug/pprof/goroutine?debug=1"), parkedTimerFrame)}
+}
+
+// countGoroutines sums the goroutines of a debug=1 goroutine profile whose
+// stack contains frame. Each record starts "N @ addresses" and lists one
+// "#\taddress\tfunction+offset\tfile:line" line per frame.
+func countGoroutines(profile []byte, frame string) int {
+	total, count := 0, 0
+	for _, line := range strings.Split(string(profile), "\n") {
+		if n, _, ok := strings.Cut(line, " @ "); ok {
+			count, _ = strconv.Atoi(n)
+			continue
+		}
+		if strings.HasPrefix(line, "#") && strings.Contains(line, frame) {
+			total += count
+			count = 0 // a record counts once
+		}
+	}
+	return total
+}
+
+// WaitRuntime polls Runtime until ok accepts it or the timeout passes, and
+// returns the last reading: resources are released asynchronously after a
+// client goes away.
+func (s *Server) WaitRuntime(t testing.TB, timeout time.Duration, ok func(Runtime) bool) Runtime {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		r := s.Runtime(t)
+		if ok(r) || time.Now().After(deadline) {
+			return r
+		}
+		<-tick.C
+	}
+}
+
+func (s *Server) get(t testing.TB, path string) []byte {
+	t.Helper()
+	res, err := http.Get(s.URL + path)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %v", path, res.StatusCode, err)
+	}
+	return body
+}

@@ -138,3 +138,47 @@ func connectAtOnce(t *testing.T, s *server) bool {
 		}
 	}
 }
+
+// lastEventRounds is how many peers send hangup and close at once; the
+// library used to drop 2 to 7 of 20 such hangups.
+const lastEventRounds = 20
+
+// A page that emits hangup (or bye) and closes right away: the library used
+// to close the socket while the event still waited in its queue, so the
+// others lost it, or got it after peer-left. roomcast handles a closing
+// socket's queued events before it tells the room the peer left.
+func TestLastEventBeforeCloseArrivesBeforePeerLeft(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	d := startDriver(t)
+	watcher := d.connect(s, "watcher", clientV4, inRoom("bye"))
+	for i := 0; i < lastEventRounds; i++ {
+		p := d.connect(s, fmt.Sprintf("leaver%d", i), clientV4, inRoom("bye"))
+		watcher.wantPeerEvent(t, "peer-joined", "bye", p)
+		p.emit("hangup", map[string]any{"round": i})
+		p.close()
+		watcher.wantPeerEvent(t, "peer-left", "bye", p)
+	}
+	watcher.barrier(t)
+	// Every hangup must have arrived, each before its sender's peer-left.
+	var order []string
+	watcher.mu.Lock()
+	for _, r := range watcher.reports {
+		if r.Type == "event" && (r.Event == "hangup" || r.Event == "peer-left") {
+			order = append(order, r.Event)
+		}
+	}
+	watcher.mu.Unlock()
+	hangups := 0
+	for i, ev := range order {
+		if ev == "hangup" {
+			hangups++
+			if i+1 >= len(order) || order[i+1] != "peer-left" {
+				t.Errorf("hangup #%d is not followed by its sender's peer-left: %v", hangups, order)
+			}
+		}
+	}
+	if hangups != lastEventRounds {
+		t.Fatalf("%d of %d hangups sent right before closing arrived (%v)", hangups, lastEventRounds, order)
+	}
+}

@@ -10,9 +10,11 @@ import (
 	"github.com/roomcast/roomcast/internal/roomcasttest"
 )
 
-// roomcastBin is the binary under test: $ROOMCAST_BIN, or one built for this
-// run (with the race detector when the tests have it).
-var roomcastBin string
+// The binaries under test: $ROOMCAST_BIN, or one built for this run with the
+// race detector when the tests have it; and a production build (no race
+// detector) for the tests that measure memory and timing, which the race
+// detector changes.
+var roomcastBin, productionBin string
 
 func TestMain(m *testing.M) {
 	bin, cleanup, err := roomcasttest.BinaryForTests("..", raceEnabled)
@@ -20,9 +22,18 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	roomcastBin = bin
+	roomcastBin, productionBin = bin, bin
+	cleanupProduction := func() {}
+	if raceEnabled {
+		productionBin, cleanupProduction, err = roomcasttest.BinaryForTests("..", false)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
 	code := m.Run()
 	cleanup()
+	cleanupProduction()
 	os.Exit(code)
 }
 
@@ -33,6 +44,12 @@ type server = roomcasttest.Server
 func startServer(t *testing.T, flags ...string) *server {
 	t.Helper()
 	return roomcasttest.Start(t, roomcastBin, flags...)
+}
+
+// startProductionServer runs the production build, for measurements.
+func startProductionServer(t *testing.T, flags ...string) *server {
+	t.Helper()
+	return roomcasttest.Start(t, productionBin, flags...)
 }
 
 func requireTool(t *testing.T, name string) string {

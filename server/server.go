@@ -54,7 +54,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: log, registry: rooms.NewRegistry(cfg.Rooms)}
 	var transport http.Handler
-	s.io, transport = newTransport(cfg, &signaling{registry: s.registry, log: log}, &s.stalls)
+	s.io, transport = newTransport(cfg, newSignaling(s.registry, log), &s.stalls)
 	s.handler = s.routes(transport, bundle, s.page())
 	return s, nil
 }

@@ -59,6 +59,14 @@ type signaling struct {
 	// while the registry still lists the member, so the transport's rooms
 	// never hold a peer the registry does not.
 	mirror sync.Mutex
+	// departing holds the peers that are closing: out of the transport's
+	// rooms already, still in the registry until their last events are
+	// handled. Guarded by mirror.
+	departing map[rooms.PeerID]bool
+}
+
+func newSignaling(registry *rooms.Registry, log *slog.Logger) *signaling {
+	return &signaling{registry: registry, log: log, departing: make(map[rooms.PeerID]bool)}
 }
 
 // connect registers a new peer and joins the room it asked for in its
@@ -135,7 +143,7 @@ func (s *signaling) departed(p peer, room string) {
 func (s *signaling) subscribe(p peer, room string) {
 	s.mirror.Lock()
 	defer s.mirror.Unlock()
-	if s.registry.IsMember(p.ID(), room) {
+	if !s.departing[p.ID()] && s.registry.IsMember(p.ID(), room) {
 		p.Subscribe(room)
 	}
 }
@@ -191,6 +199,19 @@ func (s *signaling) relay(p peer, event string, args []any, r reply) {
 	r.ok(nil)
 }
 
+// closing starts a peer's disconnect: it leaves the transport's rooms now,
+// before the transport's own cleanup (which would otherwise race other
+// peers' joins), while its registry membership stays so that the events it
+// sent before closing are still relayed. disconnect finishes the job.
+func (s *signaling) closing(p peer) {
+	s.mirror.Lock()
+	defer s.mirror.Unlock()
+	s.departing[p.ID()] = true
+	for _, room := range s.registry.RoomsOf(p.ID()) {
+		p.Unsubscribe(room)
+	}
+}
+
 // disconnect takes a peer out of its rooms and tells them it is gone:
 // peer-left per room, and "user disconnected" once, for older tutorial
 // pages. It is safe to call more than once: only the first call acts.
@@ -202,6 +223,9 @@ func (s *signaling) disconnect(p peer) {
 	if len(left) > 0 {
 		p.EmitToRooms(left, "user disconnected", string(p.ID()))
 	}
+	s.mirror.Lock()
+	delete(s.departing, p.ID())
+	s.mirror.Unlock()
 }
 
 // roomArg reads the room of join/leave: a name, {room: name}, or nothing

@@ -163,9 +163,9 @@ func wantErrorBody(t *testing.T, v any, code string, extraKeys ...string) map[st
 	return body
 }
 
-// newSignaling returns handlers over a fresh registry built from
+// testSignaling returns handlers over a fresh registry built from
 // rooms.DefaultConfig changed by mutate.
-func newSignaling(t *testing.T, mutate func(*rooms.Config)) *signaling {
+func testSignaling(t *testing.T, mutate func(*rooms.Config)) *signaling {
 	t.Helper()
 	cfg := rooms.DefaultConfig()
 	if mutate != nil {
@@ -174,7 +174,7 @@ func newSignaling(t *testing.T, mutate func(*rooms.Config)) *signaling {
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("test rooms config does not validate: %v", err)
 	}
-	return &signaling{registry: rooms.NewRegistry(cfg), log: discardLogger()}
+	return newSignaling(rooms.NewRegistry(cfg), discardLogger())
 }
 
 // connected connects a fake peer asking for room and forgets the calls that
@@ -211,7 +211,7 @@ func joinedBody(room, id string, peers ...string) map[string]any {
 }
 
 func TestConnectDefaultRoom(t *testing.T) {
-	s := newSignaling(t, nil)
+	s := testSignaling(t, nil)
 	p := newFakePeer("a")
 	s.connect(p, "")
 
@@ -229,7 +229,7 @@ func TestConnectDefaultRoom(t *testing.T) {
 }
 
 func TestConnectNoDefaultRoom(t *testing.T) {
-	s := newSignaling(t, func(c *rooms.Config) { c.DefaultRoom = "" })
+	s := testSignaling(t, func(c *rooms.Config) { c.DefaultRoom = "" })
 	p := newFakePeer("a")
 	s.connect(p, "")
 	p.wantSilent(t)
@@ -239,7 +239,7 @@ func TestConnectNoDefaultRoom(t *testing.T) {
 }
 
 func TestConnectRequestedRoom(t *testing.T) {
-	s := newSignaling(t, nil)
+	s := testSignaling(t, nil)
 	connected(t, s, "b", "r")
 	p := newFakePeer("a")
 	s.connect(p, "r")
@@ -269,7 +269,7 @@ func TestConnectRefusedRoom(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newSignaling(t, func(c *rooms.Config) { c.MaxPeersPerRoom = 2 })
+			s := testSignaling(t, func(c *rooms.Config) { c.MaxPeersPerRoom = 2 })
 			if tt.full {
 				connected(t, s, "x1", tt.room)
 				connected(t, s, "x2", tt.room)
@@ -302,7 +302,7 @@ func TestConnectRefusedRoom(t *testing.T) {
 }
 
 func TestJoinLeavesDefaultRoom(t *testing.T) {
-	s := newSignaling(t, nil)
+	s := testSignaling(t, nil)
 	p := connected(t, s, "a", "")
 	var a acks
 	s.handle(p, "join", []any{"x"}, a.reply())
@@ -335,7 +335,7 @@ func TestJoinArgForms(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newSignaling(t, nil)
+			s := testSignaling(t, nil)
 			connected(t, s, "b", "x")
 			p := connected(t, s, "a", "")
 			var a acks
@@ -370,7 +370,7 @@ func TestJoinRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newSignaling(t, nil)
+			s := testSignaling(t, nil)
 			p := connected(t, s, "a", "")
 			var a acks
 			s.handle(p, "join", tt.args, a.reply())
@@ -385,7 +385,7 @@ func TestJoinRefused(t *testing.T) {
 
 func TestJoinLimits(t *testing.T) {
 	t.Run("room full", func(t *testing.T) {
-		s := newSignaling(t, func(c *rooms.Config) { c.MaxPeersPerRoom = 2 })
+		s := testSignaling(t, func(c *rooms.Config) { c.MaxPeersPerRoom = 2 })
 		connected(t, s, "b", "x")
 		connected(t, s, "c", "x")
 		p := connected(t, s, "a", "")
@@ -395,7 +395,7 @@ func TestJoinLimits(t *testing.T) {
 		p.wantSilent(t)
 	})
 	t.Run("too many rooms", func(t *testing.T) {
-		s := newSignaling(t, func(c *rooms.Config) { c.MaxRoomsPerPeer = 1 })
+		s := testSignaling(t, func(c *rooms.Config) { c.MaxRoomsPerPeer = 1 })
 		p := connected(t, s, "a", "x")
 		var a acks
 		s.handle(p, "join", []any{"y"}, a.reply())
@@ -405,7 +405,7 @@ func TestJoinLimits(t *testing.T) {
 }
 
 func TestJoinTwice(t *testing.T) {
-	s := newSignaling(t, nil)
+	s := testSignaling(t, nil)
 	p := connected(t, s, "a", "")
 	joined(t, s, p, "x")
 	connected(t, s, "b", "x")
@@ -419,7 +419,7 @@ func TestJoinTwice(t *testing.T) {
 }
 
 func TestJoinWithoutAck(t *testing.T) {
-	s := newSignaling(t, nil)
+	s := testSignaling(t, nil)
 	p := connected(t, s, "a", "")
 	s.handle(p, "join", []any{"x"}, nil)
 	s.handle(p, "join", []any{3}, nil)
@@ -442,7 +442,7 @@ func TestLeave(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newSignaling(t, nil)
+			s := testSignaling(t, nil)
 			p := connected(t, s, "a", "x")
 			joined(t, s, p, "y")
 
@@ -487,7 +487,7 @@ func TestLeaveRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newSignaling(t, nil)
+			s := testSignaling(t, nil)
 			p := connected(t, s, "a", "x")
 			var a acks
 			s.handle(p, "leave", tt.args, a.reply())
@@ -501,7 +501,7 @@ func TestLeaveRefused(t *testing.T) {
 }
 
 func TestLeaveNothing(t *testing.T) {
-	s := newSignaling(t, func(c *rooms.Config) { c.DefaultRoom = "" })
+	s := testSignaling(t, func(c *rooms.Config) { c.DefaultRoom = "" })
 	p := connected(t, s, "a", "")
 	var a acks
 	s.handle(p, "leave", nil, a.reply())
@@ -514,7 +514,7 @@ func TestLeaveNothing(t *testing.T) {
 // relayPair returns handlers with a and b in room r; a is also in s.
 func relayPair(t *testing.T) (*signaling, *fakePeer) {
 	t.Helper()
-	s := newSignaling(t, nil)
+	s := testSignaling(t, nil)
 	a := connected(t, s, "a", "r")
 	joined(t, s, a, "s")
 	connected(t, s, "b", "r")
@@ -594,7 +594,7 @@ func TestRelayRefused(t *testing.T) {
 }
 
 func TestRelayOutsideRooms(t *testing.T) {
-	s := newSignaling(t, func(c *rooms.Config) { c.DefaultRoom = "" })
+	s := testSignaling(t, func(c *rooms.Config) { c.DefaultRoom = "" })
 	p := connected(t, s, "a", "")
 	var ack acks
 	s.handle(p, "offer", []any{map[string]any{"sdp": "v=0"}}, ack.reply())
@@ -658,7 +658,7 @@ func TestUnknownEvent(t *testing.T) {
 }
 
 func TestCustomRelayEvents(t *testing.T) {
-	s := newSignaling(t, func(c *rooms.Config) { c.RelayEvents = []string{"signal"} })
+	s := testSignaling(t, func(c *rooms.Config) { c.RelayEvents = []string{"signal"} })
 	a := connected(t, s, "a", "r")
 	var ack acks
 	s.handle(a, "signal", []any{"x"}, ack.reply())
@@ -704,7 +704,7 @@ func TestDisconnect(t *testing.T) {
 }
 
 func TestDisconnectDefaultRoom(t *testing.T) {
-	s := newSignaling(t, nil)
+	s := testSignaling(t, nil)
 	p := connected(t, s, "a", "")
 	s.disconnect(p)
 	p.wantOps(t, "Unsubscribe lobby", "EmitToRooms [lobby] peer-left", "EmitToRooms [lobby] user disconnected")
@@ -714,7 +714,7 @@ func TestDisconnectDefaultRoom(t *testing.T) {
 // the join reached the transport, must not subscribe: the transport would
 // hold a room member the registry has forgotten.
 func TestJoinUndoneByDisconnectIsNotMirrored(t *testing.T) {
-	s := newSignaling(t, nil)
+	s := testSignaling(t, nil)
 	p := connected(t, s, "a", "")
 	j, err := s.registry.Join("a", "call")
 	if err != nil {
@@ -731,7 +731,7 @@ func TestJoinUndoneByDisconnectIsNotMirrored(t *testing.T) {
 }
 
 func TestDisconnectWithoutRooms(t *testing.T) {
-	s := newSignaling(t, func(c *rooms.Config) { c.DefaultRoom = "" })
+	s := testSignaling(t, func(c *rooms.Config) { c.DefaultRoom = "" })
 	p := connected(t, s, "a", "")
 	s.disconnect(p)
 	p.wantSilent(t)
@@ -803,5 +803,37 @@ func TestReply(t *testing.T) {
 			}()
 			tt.call(nil)
 		})
+	}
+}
+
+// A closing peer leaves the transport's rooms at once but stays in the
+// registry, so the events it sent before closing still route; a join it
+// sent before closing is not mirrored into the transport any more.
+func TestClosingKeepsRoutingUntilDisconnect(t *testing.T) {
+	s := testSignaling(t, nil)
+	a := connected(t, s, "a", "r")
+	connected(t, s, "b", "r")
+	a.reset()
+	s.closing(a)
+	a.wantOps(t, "Unsubscribe r")
+
+	var ack acks
+	s.handle(a, "hangup", []any{map[string]any{}}, ack.reply())
+	ack.wantBareOK(t)
+	a.reset()
+	s.handle(a, "join", []any{"late"}, nil)
+	for _, op := range a.ops {
+		if op == "Subscribe late" {
+			t.Fatalf("a closing peer was subscribed: %q", a.ops)
+		}
+	}
+
+	a.reset()
+	s.disconnect(a)
+	if got := s.registry.RoomsOf("a"); len(got) != 0 {
+		t.Fatalf("registry still has a in %q", got)
+	}
+	if s.departing["a"] {
+		t.Fatal("a is still marked departing after its disconnect")
 	}
 }

@@ -100,22 +100,33 @@ func bind(sock *socket.Socket, sig *signaling) {
 		sig.handle(p, event, args, r)
 	})
 	// "disconnecting" comes before the library's own cleanup: roomcast
-	// leaves its rooms first, so the library only ever removes the socket's
-	// private room, which nobody else joins (see signaling.mirror).
-	sock.On("disconnecting", func(...any) { sig.disconnect(p) })
-	sock.On("disconnect", func(...any) {
-		sig.disconnect(p) // in case "disconnecting" came before bind
-		releaseQueues(sock)
-	})
+	// leaves the transport's rooms first, so the library only ever removes
+	// the socket's private room, which nobody else joins (signaling.mirror).
+	sock.On("disconnecting", func(...any) { sig.closing(p) })
+	sock.On("disconnect", func(...any) { go finish(sock, p, sig) })
 	sig.connect(p, requestedRoom(sock.Handshake()))
 	// The library can announce a socket whose connection closed while it
 	// was being connected, and then never disconnect it. Such a socket would
 	// stay in its rooms forever; disconnect it now.
 	if sock.Conn().ReadyState() != "open" || !sock.Connected() {
 		sock.Disconnect(true)
-		sig.disconnect(p)
-		releaseQueues(sock)
+		sig.closing(p)
+		go finish(sock, p, sig)
 	}
+}
+
+// finish disconnects a closed socket's peer once the events it sent before
+// closing are handled. The library closes a socket while its earlier packets
+// still wait in the socket's queue and runs them afterwards; a hangup sent
+// right before closing was dropped, or reached the room after peer-left.
+// Closing the queue waits for it to drain. It runs on its own goroutine: the
+// caller is the library's close path, which the queue's tasks may wait on.
+func finish(sock *socket.Socket, p peer, sig *signaling) {
+	if q := libraryQueue(sock); q != nil {
+		q.Close()
+	}
+	sig.disconnect(p)
+	releaseQueues(sock)
 }
 
 // splitAck separates the client's ack callback, if any, from the arguments.

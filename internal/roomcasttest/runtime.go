@@ -2,7 +2,9 @@ package roomcasttest
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -24,7 +26,7 @@ type Runtime struct {
 
 // parkedTimerFrame identifies a library timer goroutine in a goroutine
 // profile.
-const parkedTimerFrame = "socket.io/v3@v3.0.2/pkg/utils.SetTimeout.func1"
+const parkedTimerFrame = "github.com/zishang520/socket.io/v3/pkg/utils.SetTimeout.func1"
 
 // Runtime forces a GC in the server, then reads its goroutines, heap and
 // open file descriptors.
@@ -95,4 +97,30 @@ func (s *Server) get(t testing.TB, path string) []byte {
 		t.Fatalf("GET %s: %d %v", path, res.StatusCode, err)
 	}
 	return body
+}
+
+// CloseWait counts the server's TCP connections in CLOSE_WAIT: closed by the
+// client, not yet by the server. It forces no GC, which would close them
+// through the runtime's finalizers and hide a connection the server forgot.
+func (s *Server) CloseWait(t testing.TB) int {
+	t.Helper()
+	_, port, err := net.SplitHostPort(s.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := strconv.Atoi(port)
+	localPort := fmt.Sprintf(":%04X", p)
+	table, err := os.ReadFile("/proc/" + strconv.Itoa(s.PID) + "/net/tcp")
+	if err != nil {
+		t.Fatalf("reading the TCP table: %v", err)
+	}
+	n := 0
+	for _, line := range strings.Split(string(table), "\n")[1:] {
+		// sl local_address rem_address st ...; st 08 is CLOSE_WAIT
+		fields := strings.Fields(line)
+		if len(fields) > 3 && strings.HasSuffix(fields[1], localPort) && fields[3] == "08" {
+			n++
+		}
+	}
+	return n
 }

@@ -15,7 +15,7 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 	peers, rooms := s.registry.Stats()
 	body := map[string]any{"status": "ready", "peers": peers, "rooms": rooms,
-		"transport_rooms": transportRooms(s.io), "stalled_connects": s.stalls.count()}
+		"transport_rooms": s.transport.Rooms(), "stalled_connects": s.stalls.count()}
 	code := http.StatusOK
 	if s.draining.Load() {
 		body["status"], code = "draining", http.StatusServiceUnavailable

@@ -14,7 +14,6 @@ import (
 
 	"github.com/roomcast/roomcast/rooms"
 	"github.com/roomcast/roomcast/static"
-	"github.com/zishang520/socket.io/servers/socket/v3"
 )
 
 // HTTP server timeouts. Websockets are hijacked and unaffected; the others
@@ -29,15 +28,27 @@ const (
 	idleTimeout = 120 * time.Second
 )
 
+// transport is the socket.io layer as the rest of the server sees it. It is
+// implemented in socketio.go; swapping the library means rewriting that file
+// (with pollguard.go, wsgate.go and queues.go) and nothing else.
+type transport interface {
+	// ServeHTTP serves /socket.io/: polling and websocket.
+	http.Handler
+	// Rooms counts the transport's own rooms, for readiness.
+	Rooms() int
+	// Close disconnects every client and returns once they are gone.
+	Close()
+}
+
 // Server is one roomcast node.
 type Server struct {
-	cfg      Config
-	log      *slog.Logger
-	registry *rooms.Registry
-	io       *socket.Server
-	handler  http.Handler
-	draining atomic.Bool
-	stalls   stallCounter
+	cfg       Config
+	log       *slog.Logger
+	registry  *rooms.Registry
+	transport transport
+	handler   http.Handler
+	draining  atomic.Bool
+	stalls    stallCounter
 }
 
 // New builds a server from a config that passes Validate.
@@ -53,9 +64,8 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		log.Warn("built without the socket.io client bundle: /socket.io/socket.io.js answers 404", "fix", "go tool task build")
 	}
 	s := &Server{cfg: cfg, log: log, registry: rooms.NewRegistry(cfg.Rooms)}
-	var transport http.Handler
-	s.io, transport = newTransport(cfg, newSignaling(s.registry, log), &s.stalls)
-	s.handler = s.routes(transport, bundle, s.page())
+	s.transport = newTransport(cfg, newSignaling(s.registry, log), &s.stalls)
+	s.handler = s.routes(s.transport, bundle, s.page())
 	return s, nil
 }
 
@@ -78,15 +88,13 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	go func() { served <- hs.Serve(ln) }()
 	select {
 	case err := <-served:
-		s.io.Close(nil)
+		s.transport.Close()
 		return err
 	case <-ctx.Done():
 	}
 	s.log.Info("shutting down")
 	s.draining.Store(true)
-	closed := make(chan struct{})
-	s.io.Close(func(error) { close(closed) })
-	<-closed
+	s.transport.Close()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	err := hs.Shutdown(shutdownCtx)

@@ -13,14 +13,13 @@ import (
 	"github.com/zishang520/socket.io/v3/pkg/types"
 )
 
-// This file, pollguard.go and wsgate.go are the only ones that know the
-// socket.io library: swapping the transport means rewriting them and nothing
-// else.
+// This file, pollguard.go, wsgate.go and queues.go are the only ones that
+// know the socket.io library (see the transport interface in server.go).
 
 // newTransport builds the socket.io server and binds its connections to the
-// signaling handlers. The returned handler serves /socket.io/ (polling and
-// websocket, Engine.IO 4 and 3).
-func newTransport(cfg Config, sig *signaling, stalls *stallCounter) (*socket.Server, http.Handler) {
+// signaling handlers. It serves /socket.io/ (polling and websocket, Engine.IO
+// 4 and 3).
+func newTransport(cfg Config, sig *signaling, stalls *stallCounter) *ioTransport {
 	opts := socket.DefaultServerOptions()
 	opts.SetServeClient(false) // roomcast serves the npm bundle itself (bundle.go)
 	opts.SetAllowEIO3(true)    // socket.io-client 2.x speaks Engine.IO 3
@@ -69,7 +68,24 @@ func newTransport(cfg Config, sig *signaling, stalls *stallCounter) (*socket.Ser
 		runtime.Gosched()
 		releaseReads(conn.Request().Request().Context())
 	})
-	return io, handler
+	return &ioTransport{io: io, Handler: handler}
+}
+
+// ioTransport implements transport over the socket.io server.
+type ioTransport struct {
+	http.Handler
+	io *socket.Server
+}
+
+// Rooms counts the rooms of socket.io's adapter: each connected socket's
+// private room plus roomcast's rooms. With the registry as the truth, it is
+// peers + rooms; anything above is a phantom.
+func (t *ioTransport) Rooms() int { return t.io.Sockets().Adapter().Rooms().Len() }
+
+func (t *ioTransport) Close() {
+	closed := make(chan struct{})
+	t.io.Close(func(error) { close(closed) })
+	<-closed
 }
 
 // releaseWebsocket closes a closed connection's websocket for good. When the
@@ -185,11 +201,6 @@ func (p ioPeer) EmitToRooms(names []string, event string, args ...any) {
 func (p ioPeer) EmitToPeer(id rooms.PeerID, event string, args ...any) {
 	_ = p.s.To(socket.Room(id)).Emit(event, args...)
 }
-
-// transportRooms counts the rooms of socket.io's adapter: each connected
-// socket's private room plus roomcast's rooms. With the registry as the
-// truth, it is peers + rooms; anything above is a phantom.
-func transportRooms(io *socket.Server) int { return io.Sockets().Adapter().Rooms().Len() }
 
 // adapterRoom names a room inside socket.io. Every socket also sits in a
 // private room named by its id; the prefix keeps a client from joining a room

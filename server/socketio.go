@@ -3,14 +3,15 @@ package server
 import (
 	"errors"
 	"net/http"
-	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/roomcast/roomcast/rooms"
 	"github.com/zishang520/socket.io/servers/engine/v3"
 	"github.com/zishang520/socket.io/servers/engine/v3/transports"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"
+	"github.com/zishang520/socket.io/v3/pkg/utils"
 )
 
 // This file, pollguard.go, wsgate.go and queues.go are the only ones that
@@ -31,6 +32,23 @@ func newTransport(cfg Config, sig *signaling, stalls *stallCounter) *ioTransport
 	opts.SetAllowRequest(originCheck(cfg.AllowedOrigins))
 
 	io := socket.NewServer(nil, opts)
+	// Namespace middleware runs before socket.io stops the connect timeout
+	// (queues.go says why roomcast stops it instead, at close).
+	var connectTimers sync.Map // engine connection id -> *utils.Timer
+	stopConnectTimer := func(id string) {
+		if t, ok := connectTimers.LoadAndDelete(id); ok {
+			utils.ClearTimeout(t.(*utils.Timer))
+		}
+	}
+	io.Use(func(sock *socket.Socket, next func(*socket.ExtendedError)) {
+		if t := takeConnectTimer(sock.Client()); t != nil {
+			connectTimers.Store(sock.Conn().Id(), t)
+			if sock.Conn().ReadyState() != "open" { // closed before the store: its close listener has run
+				stopConnectTimer(sock.Conn().Id())
+			}
+		}
+		next(nil)
+	})
 	io.On("connection", func(args ...any) {
 		sock, ok := args[0].(*socket.Socket)
 		if !ok {
@@ -51,6 +69,7 @@ func newTransport(cfg Config, sig *signaling, stalls *stallCounter) *ioTransport
 		stalls.watch(conn.Id(), func(closed func()) {
 			conn.Once("close", func(...any) {
 				closed()
+				stopConnectTimer(conn.Id())
 				// Not inline: this runs inside the engine's own close
 				// chain, whose once-guards DoClose would re-enter.
 				go func() {
@@ -59,13 +78,6 @@ func newTransport(cfg Config, sig *signaling, stalls *stallCounter) *ioTransport
 				}()
 			})
 		})
-		// socket.io has just started the connect-timeout goroutine, which
-		// the library's timer leaks forever if the timeout is cleared
-		// before that goroutine reaches its select, as the namespace
-		// connect let in right now would. A new goroutine usually runs
-		// first when its creator yields: measured, this takes the leak from
-		// about 23 % of sessions to about 2 % (docs/known-issues.md).
-		runtime.Gosched()
 		releaseReads(conn.Request().Request().Context())
 	})
 	return &ioTransport{io: io, Handler: handler}

@@ -3,7 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -57,15 +56,10 @@ func eagerSocket(t *testing.T, s *server) *websocket.Conn {
 		t.Fatalf("dial: %v", err)
 	}
 	send(t, conn, "40")
-	for {
-		frame, err := readFrame(t, conn)
-		if err != nil {
-			t.Fatalf("waiting for the namespace connect: %v", err)
-		}
-		if strings.HasPrefix(frame, "40") {
-			return conn
-		}
+	if err := awaitNamespace(conn); err != nil {
+		t.Fatal(err)
 	}
+	return conn
 }
 
 func send(t *testing.T, conn *websocket.Conn, frame string) {

@@ -128,15 +128,7 @@ func connectAtOnce(t *testing.T, s *server) bool {
 	if err := conn.WriteMessage(websocket.TextMessage, []byte("40")); err != nil {
 		return false
 	}
-	for {
-		frame, err := readFrame(t, conn)
-		if err != nil {
-			return false // closed by --connect-timeout: the connect was lost
-		}
-		if strings.HasPrefix(frame, "40") {
-			return true
-		}
-	}
+	return awaitNamespace(conn) == nil // else closed by --connect-timeout: the connect was lost
 }
 
 // lastEventRounds is how many peers send hangup and close at once; the

@@ -82,16 +82,23 @@ func rawSocket(t *testing.T, s *server) *websocket.Conn {
 	if open, err := readFrame(t, conn); err != nil || !strings.HasPrefix(open, "0{") {
 		t.Fatalf("open packet %q, %v", open, err)
 	}
-	if err := conn.WriteMessage(websocket.TextMessage, []byte("40")); err != nil {
+	send(t, conn, "40")
+	if err := awaitNamespace(conn); err != nil {
 		t.Fatal(err)
 	}
+	return conn
+}
+
+// awaitNamespace reads frames until the namespace connect is answered.
+func awaitNamespace(conn *websocket.Conn) error {
 	for {
-		frame, err := readFrame(t, conn)
+		_ = conn.SetReadDeadline(time.Now().Add(waitTimeout))
+		_, frame, err := conn.ReadMessage()
 		if err != nil {
-			t.Fatalf("waiting for the namespace connect: %v", err)
+			return fmt.Errorf("waiting for the namespace connect: %w", err)
 		}
-		if strings.HasPrefix(frame, "40") {
-			return conn
+		if strings.HasPrefix(string(frame), "40") {
+			return nil
 		}
 	}
 }

@@ -109,14 +109,21 @@ func TestJoinRefusals(t *testing.T) {
 	})
 }
 
+// bridgedRooms connects a in r1, c in r2, and b in both.
+func bridgedRooms(t *testing.T, s *server, d *driver) (a, b, c *peer) {
+	t.Helper()
+	a = d.connect(s, "a", clientV4, inRoom("r1"))
+	b = d.connect(s, "b", clientV4, inRoom("r1"))
+	b.join(t, "r2")
+	c = d.connect(s, "c", clientV4, inRoom("r2"))
+	return a, b, c
+}
+
 func TestLeave(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
 	d := startDriver(t)
-	a := d.connect(s, "a", clientV4, inRoom("r1"))
-	b := d.connect(s, "b", clientV4, inRoom("r1"))
-	b.join(t, "r2")
-	c := d.connect(s, "c", clientV4, inRoom("r2"))
+	a, b, c := bridgedRooms(t, s, d)
 
 	ack := b.call(t, "leave", "r1")
 	ackOK(t, ack)
@@ -148,10 +155,7 @@ func TestDisconnectTellsTheRoom(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
 	d := startDriver(t)
-	a := d.connect(s, "a", clientV4, inRoom("r1"))
-	b := d.connect(s, "b", clientV4, inRoom("r1"))
-	b.join(t, "r2")
-	c := d.connect(s, "c", clientV4, inRoom("r2"))
+	a, b, c := bridgedRooms(t, s, d)
 	other := d.connect(s, "other", clientV4, inRoom("elsewhere"))
 
 	b.close()

@@ -156,16 +156,9 @@ func openSoakSession(s *server, i int) (*websocket.Conn, error) {
 		conn.Close()
 		return nil, err
 	}
-	for {
-		_ = conn.SetReadDeadline(time.Now().Add(waitTimeout))
-		_, frame, err := conn.ReadMessage()
-		if err != nil {
-			conn.Close()
-			return nil, fmt.Errorf("waiting for the namespace connect: %w", err)
-		}
-		if strings.HasPrefix(string(frame), "40") {
-			break
-		}
+	if err := awaitNamespace(conn); err != nil {
+		conn.Close()
+		return nil, err
 	}
 	for _, f := range []string{fmt.Sprintf(`42["join","soak-%d"]`, i%soakRooms), `42["offer",{"sdp":"v=0"}]`, `42["ice",{"candidate":"c"}]`} {
 		if err := conn.WriteMessage(websocket.TextMessage, []byte(f)); err != nil {

@@ -29,8 +29,9 @@ const (
 )
 
 // transport is the socket.io layer as the rest of the server sees it. It is
-// implemented in socketio.go; swapping the library means rewriting that file
-// (with pollguard.go, wsgate.go and queues.go) and nothing else.
+// implemented in socketio.go with connections.go, pollguard.go, wsgate.go and
+// queues.go; swapping the library means rewriting those files and nothing
+// else.
 type transport interface {
 	// ServeHTTP serves /socket.io/: polling and websocket.
 	http.Handler

@@ -4,18 +4,15 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"sync"
 
 	"github.com/roomcast/roomcast/rooms"
-	"github.com/zishang520/socket.io/servers/engine/v3"
-	"github.com/zishang520/socket.io/servers/engine/v3/transports"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"
-	"github.com/zishang520/socket.io/v3/pkg/utils"
 )
 
-// This file, pollguard.go, wsgate.go and queues.go are the only ones that
-// know the socket.io library (see the transport interface in server.go).
+// This file, connections.go, pollguard.go, wsgate.go and queues.go are the
+// only ones that know the socket.io library (see the transport interface in
+// server.go).
 
 // newTransport builds the socket.io server and binds its connections to the
 // signaling handlers. It serves /socket.io/ (polling and websocket, Engine.IO
@@ -32,54 +29,16 @@ func newTransport(cfg Config, sig *signaling, stalls *stallCounter) *ioTransport
 	opts.SetAllowRequest(originCheck(cfg.AllowedOrigins))
 
 	io := socket.NewServer(nil, opts)
-	// Namespace middleware runs before socket.io stops the connect timeout
-	// (queues.go says why roomcast stops it instead, at close).
-	var connectTimers sync.Map // engine connection id -> *utils.Timer
-	stopConnectTimer := func(id string) {
-		if t, ok := connectTimers.LoadAndDelete(id); ok {
-			utils.ClearTimeout(t.(*utils.Timer))
-		}
-	}
-	io.Use(func(sock *socket.Socket, next func(*socket.ExtendedError)) {
-		if t := takeConnectTimer(sock.Client()); t != nil {
-			connectTimers.Store(sock.Conn().Id(), t)
-			if sock.Conn().ReadyState() != "open" { // closed before the store: its close listener has run
-				stopConnectTimer(sock.Conn().Id())
-			}
-		}
-		next(nil)
-	})
+	conns := &connections{stalls: stalls}
+	io.Use(conns.takeConnectTimer)
 	io.On("connection", func(args ...any) {
-		sock, ok := args[0].(*socket.Socket)
-		if !ok {
-			return
+		if sock, ok := args[0].(*socket.Socket); ok {
+			stalls.opened(sock.Conn().Id())
+			bind(sock, sig)
 		}
-		stalls.opened(sock.Conn().Id())
-		bind(sock, sig)
 	})
 	handler := gateFreshWebsockets(guardPolling(io.ServeHandler(nil)))
-	// Registered after socket.io's own listener, so this runs once socket.io
-	// is listening to the connection.
-	io.Engine().On("connection", func(args ...any) {
-		conn, ok := args[0].(engine.Socket)
-		if !ok {
-			return
-		}
-		first := conn.Transport() // polling until an upgrade replaces it
-		stalls.watch(conn.Id(), func(closed func()) {
-			conn.Once("close", func(...any) {
-				closed()
-				stopConnectTimer(conn.Id())
-				// Not inline: this runs inside the engine's own close
-				// chain, whose once-guards DoClose would re-enter.
-				go func() {
-					releaseWebsocket(conn)
-					releaseQueues(first, conn.Transport())
-				}()
-			})
-		})
-		releaseReads(conn.Request().Request().Context())
-	})
+	io.Engine().On("connection", conns.opened) // after socket.io's own listener
 	return &ioTransport{io: io, Handler: handler}
 }
 
@@ -98,18 +57,6 @@ func (t *ioTransport) Close() {
 	closed := make(chan struct{})
 	t.io.Close(func(error) { close(closed) })
 	<-closed
-}
-
-// releaseWebsocket closes a closed connection's websocket for good. When the
-// client closes first, the engine marks the transport closed before asking it
-// to close, so the transport's own Close returns early and DoClose, which
-// stops its writer goroutine and closes the TCP connection, never runs: one
-// goroutine, ~22 KB and a socket in CLOSE_WAIT per session. DoClose is
-// idempotent, so calling it after a close that did run is harmless.
-func releaseWebsocket(conn engine.Socket) {
-	if t := conn.Transport(); t != nil && t.Name() == transports.WEBSOCKET {
-		t.DoClose(nil)
-	}
 }
 
 // bind attaches the signaling handlers to one socket. Every client event goes

@@ -102,6 +102,17 @@ func TestAllowedOrigins(t *testing.T) {
 			}
 		})
 	}
+	t.Run("any origin by default, with credentials", func(t *testing.T) {
+		// socket.io-client 2.x polls with credentials, which browsers
+		// refuse against a literal "*".
+		open := startServer(t)
+		res, body := get(t, open, handshake, "Origin", "https://anywhere.example")
+		if res.StatusCode != http.StatusOK || res.Header.Get("Access-Control-Allow-Origin") != "https://anywhere.example" ||
+			res.Header.Get("Access-Control-Allow-Credentials") != "true" {
+			t.Fatalf("handshake: %d %s, CORS headers %q %q", res.StatusCode, body,
+				res.Header.Get("Access-Control-Allow-Origin"), res.Header.Get("Access-Control-Allow-Credentials"))
+		}
+	})
 	t.Run("websocket from another origin", func(t *testing.T) {
 		if _, err := dialRaw(t, s, 4, "https://evil.example"); err == nil {
 			t.Fatal("a websocket from a foreign origin was accepted")

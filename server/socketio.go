@@ -166,10 +166,12 @@ func (p ioPeer) EmitToPeer(id rooms.PeerID, event string, args ...any) {
 // called like another socket's id and reading its private messages.
 func adapterRoom(name string) socket.Room { return socket.Room("room:" + name) }
 
-// corsFor answers browsers' CORS checks for polling requests.
+// corsFor answers browsers' CORS checks for polling requests. Every origin
+// is echoed with credentials allowed: socket.io-client 2.x sends its polls
+// with credentials, which browsers refuse against a literal "*".
 func corsFor(origins []string) *types.Cors {
 	if origins[0] == "*" {
-		return &types.Cors{Origin: "*"}
+		return &types.Cors{Origin: true, Credentials: true}
 	}
 	allowed := make([]any, len(origins))
 	for i, o := range origins {

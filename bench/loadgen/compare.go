@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/roomcast/roomcast/bench/internal/load"
+)
+
+func compareCmd(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("compare", flag.ExitOnError)
+	smoke := fs.Bool("smoke", false, "correctness only: small fixed loads against both servers, ~20 s")
+	out := fs.String("out", "", "write the Markdown table here, and the raw results next to it as .json (default bench/results/latest.md; none with --smoke)")
+	roomcast := fs.String("roomcast", "bin/roomcast", "the roomcast binary")
+	node := fs.String("node", "node", "the node binary")
+	reference := fs.String("reference", "bench/reference/server.mjs", "the Node.js reference server")
+	only := fs.String("setups", "", "comma-separated setup keys to run (default all: roomcast, reference, roomcast-all, roomcast-gogc400, null)")
+	noPin := fs.Bool("no-pin", false, "do not pin servers and generator to cores")
+	quiet := fs.Duration("quiet-wait", 5*time.Second, "before each run, wait at most this long for other processes to leave the machine quiet")
+	quietBudget := fs.Duration("quiet-budget", time.Minute, "wait for quiet at most this long in all")
+	budget := fs.Duration("budget", 9*time.Minute+30*time.Second, "skip the optional setups once the run gets within 2.5 minutes of this")
+	_ = fs.Parse(args)
+	if *out == "" && !*smoke {
+		*out = "bench/results/latest.md"
+	}
+	raiseFileLimit()
+
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	for _, f := range []string{*roomcast, *reference} {
+		if _, err := os.Stat(f); err != nil {
+			return fmt.Errorf("%w (run from the repository root, after `go tool task build deps`)", err)
+		}
+	}
+	if _, err := exec.LookPath(*node); err != nil {
+		return fmt.Errorf("node: %w", err)
+	}
+	pin := !*noPin
+	if _, err := exec.LookPath("taskset"); err != nil && pin {
+		fmt.Fprintln(os.Stderr, "taskset not found (util-linux): running unpinned")
+		pin = false
+	}
+	if runtime.NumCPU() < 2 && pin {
+		fmt.Fprintln(os.Stderr, "one core only: running unpinned")
+		pin = false
+	}
+	setups := load.Setups()
+	if *smoke {
+		setups = setups[:2]
+	}
+	if *only != "" {
+		var keep []load.Setup
+		for _, su := range setups {
+			for _, k := range strings.Split(*only, ",") {
+				if strings.TrimSpace(k) == su.Key {
+					keep = append(keep, su)
+				}
+			}
+		}
+		setups = keep
+	}
+	var lim syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil && !*smoke && lim.Cur < 12000 {
+		return fmt.Errorf("the open-file limit is %d; the idle scenario needs over 10,000 per process (ulimit -n)", lim.Cur)
+	}
+
+	limit := *budget + 5*time.Minute // never run away
+	if *smoke {
+		limit = 2 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	rep, err := load.Compare(ctx, load.CompareOptions{
+		Roomcast: *roomcast, Node: *node, Reference: *reference, Generator: self,
+		Pin: pin, Smoke: *smoke, Setups: setups, Log: os.Stderr,
+		QuietWait: *quiet, QuietBudget: *quietBudget, Budget: *budget, OptionalReserve: 150 * time.Second,
+	})
+	if err != nil {
+		return err
+	}
+	md := rep.Markdown()
+	fmt.Println(md)
+	if *out != "" {
+		if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(*out, []byte(md), 0o644); err != nil {
+			return err
+		}
+		raw, _ := json.MarshalIndent(rep, "", "  ")
+		if err := os.WriteFile(strings.TrimSuffix(*out, filepath.Ext(*out))+".json", append(raw, '\n'), 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "wrote %s\n", *out)
+	}
+	if len(rep.Problems) > 0 {
+		return fmt.Errorf("%d problems: %s", len(rep.Problems), strings.Join(rep.Problems, "; "))
+	}
+	return nil
+}

@@ -3,25 +3,13 @@
 package roomcasttest
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync"
-	"syscall"
 	"testing"
-	"time"
-)
 
-// Deadlines for waiting on the server; generous because CI machines are
-// shared, and never reached when things work.
-const (
-	startTimeout = 15 * time.Second
-	stopTimeout  = 20 * time.Second
+	"github.com/roomcast/roomcast/internal/proc"
 )
 
 // Build compiles cmd/roomcast into dir (with the race detector when race is
@@ -74,19 +62,10 @@ func RequireTool(t testing.TB, name string) string {
 	return ""
 }
 
-// Server is one roomcast process.
+// Server is one roomcast process under test.
 type Server struct {
-	URL  string // http://127.0.0.1:port
-	Addr string // 127.0.0.1:port
-	PID  int
-
-	cmd *exec.Cmd
-
-	mu   sync.Mutex
-	logs []string
-
-	exited  chan struct{}
-	exitErr error
+	*proc.Proc
+	URL string // http://127.0.0.1:port
 }
 
 // Start runs bin on a free loopback port with extra flags. At the end of the
@@ -95,84 +74,18 @@ type Server struct {
 // binary, raced) and shuts down gracefully.
 func Start(t testing.TB, bin string, flags ...string) *Server {
 	t.Helper()
-	args := append([]string{"--addr", "127.0.0.1:0", "--log-format", "json", "--log-level", "debug"}, flags...)
-	s := &Server{cmd: exec.Command(bin, args...), exited: make(chan struct{})}
-	stderr, err := s.cmd.StderrPipe()
+	argv := append([]string{bin, "--addr", "127.0.0.1:0", "--log-format", "json", "--log-level", "debug"}, flags...)
+	p, err := proc.Start(proc.Spec{Name: "roomcast", Argv: argv})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.cmd.Start(); err != nil {
-		t.Fatalf("starting roomcast: %v", err)
-	}
-	s.PID = s.cmd.Process.Pid
-	listening := make(chan string, 1)
-	go s.readLogs(stderr, listening)
-	go func() { s.exitErr = s.cmd.Wait(); close(s.exited) }()
-
-	select {
-	case s.Addr = <-listening:
-	case <-s.exited:
-		t.Fatalf("roomcast exited before listening: %v\n%s", s.exitErr, s.Logs())
-	case <-time.After(startTimeout):
-		_ = s.cmd.Process.Kill()
-		t.Fatalf("roomcast did not report listening within %v\n%s", startTimeout, s.Logs())
-	}
-	s.URL = "http://" + s.Addr
-	t.Cleanup(func() { s.stop(t) })
-	return s
-}
-
-func (s *Server) readLogs(r io.Reader, listening chan<- string) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		line := sc.Text()
-		s.mu.Lock()
-		s.logs = append(s.logs, line)
-		s.mu.Unlock()
-		var rec struct{ Msg, Addr string }
-		if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "listening" {
-			listening <- rec.Addr
+	t.Cleanup(func() {
+		if err := p.Stop(); err != nil {
+			t.Errorf("roomcast: %v", err)
 		}
-	}
-}
-
-// Logs returns everything the server has logged so far.
-func (s *Server) Logs() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return strings.Join(s.logs, "\n")
-}
-
-// Alive reports whether the process is still running.
-func (s *Server) Alive() bool {
-	select {
-	case <-s.exited:
-		return false
-	default:
-		return true
-	}
-}
-
-func (s *Server) stop(t testing.TB) {
-	t.Helper()
-	if !s.Alive() {
-		t.Errorf("roomcast exited during the test: %v\n%s", s.exitErr, s.Logs())
-		return
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.exited:
-	case <-time.After(stopTimeout):
-		_ = s.cmd.Process.Kill()
-		<-s.exited
-		t.Errorf("roomcast did not stop within %v of SIGTERM\n%s", stopTimeout, s.Logs())
-		return
-	}
-	if s.exitErr != nil {
-		t.Errorf("roomcast exited with %v after SIGTERM\n%s", s.exitErr, s.Logs())
-	}
-	if t.Failed() {
-		t.Logf("roomcast logs:\n%s", s.Logs())
-	}
+		if t.Failed() {
+			t.Logf("roomcast logs:\n%s", p.Logs())
+		}
+	})
+	return &Server{Proc: p, URL: "http://" + p.Addr}
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/roomcast/roomcast/internal/proc"
 	"io"
 	"os"
 	"os/exec"
@@ -197,7 +198,7 @@ func compareOne(ctx context.Context, o CompareOptions, su Setup, scenario string
 	gctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(gctx, argv[0], argv[1:]...)
-	cmd.Env = cleanEnv()
+	cmd.Env = proc.CleanEnv()
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
 	stderr, _ := cmd.StderrPipe()

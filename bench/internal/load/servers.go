@@ -1,27 +1,12 @@
 package load
 
-import (
-	"bufio"
-	"encoding/json"
-	"fmt"
-	"io"
-	"os"
-	"os/exec"
-	"strings"
-	"sync"
-	"syscall"
-	"time"
-)
+import "github.com/roomcast/roomcast/internal/proc"
 
 // ServerSpec is how to run one server under test.
-type ServerSpec struct {
-	Name string   // for messages
-	Argv []string // the command; it must log {"msg":"listening","addr":...} on stderr
-	Env  []string // added to the environment
-	Dir  string
-	// CPUs, when set, pins the process with taskset -c CPUs.
-	CPUs string
-}
+type ServerSpec = proc.Spec
+
+// Start runs a server and waits until it listens.
+var Start = proc.Start
 
 // RoomcastSpec runs the roomcast binary bin on a free loopback port.
 func RoomcastSpec(bin string, env ...string) ServerSpec {
@@ -37,126 +22,4 @@ func ReferenceSpec(node, script string) ServerSpec {
 // NullSpec runs the null relay (NullServer) through the generator binary.
 func NullSpec(generator string) ServerSpec {
 	return ServerSpec{Name: "null relay", Argv: []string{generator, "nullserver", "--addr", "127.0.0.1:0"}}
-}
-
-// Proc is a running server.
-type Proc struct {
-	Addr string
-	PID  int
-
-	cmd    *exec.Cmd
-	exited chan struct{}
-	err    error
-
-	mu   sync.Mutex
-	logs []string
-}
-
-// Start runs spec and waits for its listening line.
-func Start(spec ServerSpec) (*Proc, error) {
-	argv := spec.Argv
-	if spec.CPUs != "" {
-		argv = append([]string{"taskset", "-c", spec.CPUs}, argv...)
-	}
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Dir = spec.Dir
-	cmd.Env = append(cleanEnv(), spec.Env...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting %s: %w", spec.Name, err)
-	}
-	// taskset execs the server: the pid is the server's.
-	p := &Proc{PID: cmd.Process.Pid, cmd: cmd, exited: make(chan struct{})}
-	listening := make(chan string, 1)
-	go p.readLogs(stderr, listening)
-	go func() { p.err = cmd.Wait(); close(p.exited) }()
-	select {
-	case p.Addr = <-listening:
-		return p, nil
-	case <-p.exited:
-		return nil, fmt.Errorf("%s exited before listening: %v\n%s", spec.Name, p.err, p.Logs())
-	case <-time.After(15 * time.Second):
-		_ = cmd.Process.Kill()
-		<-p.exited
-		return nil, fmt.Errorf("%s did not log listening within 15s\n%s", spec.Name, p.Logs())
-	}
-}
-
-// cleanEnv is this environment without what would make a server under test
-// slower or chattier than in production (DEBUG turns on socket.io's debug
-// logging in Node; GOGC and NODE_OPTIONS would change the runtimes).
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		switch name {
-		case "DEBUG", "GOGC", "GOMEMLIMIT", "GODEBUG", "GOMAXPROCS", "NODE_OPTIONS", "NODE_ENV":
-			continue
-		}
-		if strings.HasPrefix(name, "ROOMCAST_") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	return env
-}
-
-func (p *Proc) readLogs(r io.Reader, listening chan<- string) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		line := sc.Text()
-		p.mu.Lock()
-		if len(p.logs) < 1000 {
-			p.logs = append(p.logs, line)
-		}
-		p.mu.Unlock()
-		var rec struct{ Msg, Addr string }
-		if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "listening" && rec.Addr != "" {
-			select {
-			case listening <- rec.Addr:
-			default:
-			}
-		}
-	}
-}
-
-// Logs returns the server's first log lines.
-func (p *Proc) Logs() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return strings.Join(p.logs, "\n")
-}
-
-// Alive reports whether the server is still running.
-func (p *Proc) Alive() bool {
-	select {
-	case <-p.exited:
-		return false
-	default:
-		return true
-	}
-}
-
-// Stop sends SIGTERM, waits up to 15 s, then kills. It reports a server that
-// had exited on its own, or did not exit cleanly.
-func (p *Proc) Stop() error {
-	if !p.Alive() {
-		return fmt.Errorf("server exited during the run: %v\n%s", p.err, p.Logs())
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.exited:
-	case <-time.After(15 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.exited
-		return fmt.Errorf("server did not stop within 15s of SIGTERM")
-	}
-	if p.err != nil {
-		return fmt.Errorf("server exited with %v after SIGTERM", p.err)
-	}
-	return nil
 }

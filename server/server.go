@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -54,10 +55,16 @@ type Server struct {
 
 // New builds a server from a config that passes Validate.
 func New(cfg Config, log *slog.Logger) (*Server, error) {
+	return newServer(cfg, log, static.ClientBundle())
+}
+
+// newServer is New with the client bundle's files as a parameter, so a test
+// can build a server without them.
+func newServer(cfg Config, log *slog.Logger, bundleFS fs.FS) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	bundle, err := loadClientBundle(static.ClientBundle())
+	bundle, err := loadClientBundle(bundleFS)
 	if err != nil {
 		return nil, fmt.Errorf("reading the embedded client bundle: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 )
 
@@ -166,5 +167,23 @@ func TestRunReturnsServeError(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run on a closed listener did not return within 10s")
+	}
+}
+
+// A binary built without the client bundle still starts, says so, and
+// answers the bundle's URLs with how to build it.
+func TestServerWithoutClientBundle(t *testing.T) {
+	var logs strings.Builder
+	s, err := newServer(DefaultConfig(), slog.New(slog.NewTextHandler(&logs, nil)), fstest.MapFS{".gitkeep": {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "go tool task build") {
+		t.Errorf("no warning about the missing bundle in the log:\n%s", logs.String())
+	}
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/socket.io/socket.io.js", nil))
+	if rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), "go tool task build") {
+		t.Fatalf("GET /socket.io/socket.io.js: %d %q, want 404 saying how to build it", rec.Code, rec.Body.String())
 	}
 }

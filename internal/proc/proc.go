@@ -126,6 +126,17 @@ func (p *Proc) Logs() string {
 	return strings.Join(p.logs, "\n")
 }
 
+// Wait waits up to timeout for the server to exit on its own and returns how
+// it exited: nil for status 0.
+func (p *Proc) Wait(timeout time.Duration) error {
+	select {
+	case <-p.exited:
+		return p.err
+	case <-time.After(timeout):
+		return fmt.Errorf("still running after %v", timeout)
+	}
+}
+
 // Alive reports whether the server is still running.
 func (p *Proc) Alive() bool {
 	select {

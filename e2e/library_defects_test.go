@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -172,5 +173,65 @@ func TestLastEventBeforeCloseArrivesBeforePeerLeft(t *testing.T) {
 	}
 	if hangups != lastEventRounds {
 		t.Fatalf("%d of %d hangups sent right before closing arrived (%v)", hangups, lastEventRounds, order)
+	}
+}
+
+// eagerEmitSessions is how many sessions emit the instant their namespace
+// connect is answered.
+const eagerEmitSessions = 3000
+
+// socket.io answers a namespace connect before it records the namespace, so
+// a client that emits at once, as pages do in their "connect" handler, could
+// be read in between and was disconnected for emitting into no namespace
+// (server/connections.go). Every such session must get its join acked.
+func TestEmitRightAfterConnectIsKept(t *testing.T) {
+	t.Parallel()
+	s := startProductionServer(t)
+	url := fmt.Sprintf("ws://%s/socket.io/?EIO=4&transport=websocket", s.Addr)
+	const workers = 4
+	dropped := make(chan int, workers)
+	for w := 0; w < workers; w++ {
+		go func() {
+			n := 0
+			for i := w; i < eagerEmitSessions; i += workers {
+				if !joinAtOnce(url) {
+					n++
+				}
+			}
+			dropped <- n
+		}()
+	}
+	total := 0
+	for w := 0; w < workers; w++ {
+		total += <-dropped
+	}
+	if total > 0 {
+		t.Fatalf("%d of %d sessions that emitted right after connecting were dropped", total, eagerEmitSessions)
+	}
+}
+
+// joinAtOnce connects, emits a join with an ack the moment the connect is
+// answered, and reports whether the ack came.
+func joinAtOnce(url string) bool {
+	conn, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	if conn.WriteMessage(websocket.TextMessage, []byte("40")) != nil || awaitNamespace(conn) != nil {
+		return false
+	}
+	if conn.WriteMessage(websocket.TextMessage, []byte(`421["join","eager"]`)) != nil {
+		return false
+	}
+	for {
+		_ = conn.SetReadDeadline(time.Now().Add(waitTimeout))
+		_, frame, err := conn.ReadMessage()
+		if err != nil {
+			return false
+		}
+		if strings.HasPrefix(string(frame), "431") {
+			return true
+		}
 	}
 }

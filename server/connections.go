@@ -2,6 +2,7 @@ package server
 
 import (
 	"sync"
+	"time"
 
 	"github.com/zishang520/socket.io/servers/engine/v3"
 	"github.com/zishang520/socket.io/servers/engine/v3/transports"
@@ -12,22 +13,48 @@ import (
 // connections follows each engine connection from open to close, to undo
 // what the library leaves behind (docs/known-issues.md).
 type connections struct {
-	stalls        *stallCounter
-	connectTimers sync.Map // engine connection id -> *utils.Timer
+	stalls         *stallCounter
+	connectTimeout time.Duration
+	connectTimers  sync.Map // engine connection id -> *utils.Timer
+	opening        sync.Map // engine connection id -> chan struct{}, closed once the namespace is open
 }
 
-// takeConnectTimer is namespace middleware: it runs before socket.io stops
-// the client's connect timeout, which would leak the timer's goroutine
-// (queues.go), and keeps the timer to stop it at close instead.
-func (c *connections) takeConnectTimer(sock *socket.Socket, next func(*socket.ExtendedError)) {
+// admit is namespace middleware. It runs on the goroutine that reads the
+// client's packets, before socket.io connects the socket:
+//   - It takes the client's connect timer before socket.io stops it, which
+//     would leak the timer's goroutine (queues.go), to stop it at close.
+//   - It then holds that reader until the namespace is open. socket.io sends
+//     the client its connect answer before it records the namespace, so a
+//     client that emits at once (as pages do on "connect") could be read
+//     first, and was disconnected for emitting into no namespace.
+func (c *connections) admit(sock *socket.Socket, next func(*socket.ExtendedError)) {
+	id := sock.Conn().Id()
 	if t := takeConnectTimer(sock.Client()); t != nil {
-		id := sock.Conn().Id()
 		c.connectTimers.Store(id, t)
-		if sock.Conn().ReadyState() != "open" { // closed before the store: its close listener has run
-			c.stopConnectTimer(id)
-		}
+	}
+	open := make(chan struct{})
+	c.opening.Store(id, open)
+	if sock.Conn().ReadyState() != "open" { // closed before the stores: its close listener has run
+		c.released(id)
 	}
 	next(nil)
+	select {
+	case <-open:
+	case <-time.After(c.connectTimeout): // the namespace never opened: let the reader go on
+	}
+}
+
+// namespaceOpened lets the connection's reader go on.
+func (c *connections) namespaceOpened(id string) {
+	if open, ok := c.opening.LoadAndDelete(id); ok {
+		close(open.(chan struct{}))
+	}
+}
+
+// released undoes admit for a connection that closed.
+func (c *connections) released(id string) {
+	c.stopConnectTimer(id)
+	c.namespaceOpened(id)
 }
 
 func (c *connections) stopConnectTimer(id string) {
@@ -47,7 +74,7 @@ func (c *connections) opened(args ...any) {
 	c.stalls.started(id)
 	conn.Once("close", func(...any) {
 		c.stalls.closed(id)
-		c.stopConnectTimer(id)
+		c.released(id)
 		// Not inline: this runs inside the engine's own close chain, whose
 		// once-guards DoClose would re-enter.
 		go func() {

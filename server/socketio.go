@@ -29,12 +29,13 @@ func newTransport(cfg Config, sig *signaling, stalls *stallCounter) *ioTransport
 	opts.SetAllowRequest(originCheck(cfg.AllowedOrigins))
 
 	io := socket.NewServer(nil, opts)
-	conns := &connections{stalls: stalls}
-	io.Use(conns.takeConnectTimer)
+	conns := &connections{stalls: stalls, connectTimeout: cfg.ConnectTimeout}
+	io.Use(conns.admit)
 	io.On("connection", func(args ...any) {
 		if sock, ok := args[0].(*socket.Socket); ok {
 			stalls.opened(sock.Conn().Id())
 			bind(sock, sig)
+			conns.namespaceOpened(sock.Conn().Id())
 		}
 	})
 	handler := gateFreshWebsockets(guardPolling(io.ServeHandler(nil)))

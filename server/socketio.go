@@ -51,8 +51,10 @@ type ioTransport struct {
 
 // Rooms counts the rooms of socket.io's adapter: each connected socket's
 // private room plus roomcast's rooms. With the registry as the truth, it is
-// peers + rooms; anything above is a phantom.
-func (t *ioTransport) Rooms() int { return t.io.Sockets().Adapter().Rooms().Len() }
+// peers + rooms; anything above is a phantom. It counts the keys: the
+// library's own Len is a separate counter that concurrent deletes drive
+// below zero (-196 after 4,000 join-then-drop sessions).
+func (t *ioTransport) Rooms() int { return len(t.io.Sockets().Adapter().Rooms().Keys()) }
 
 func (t *ioTransport) Close() {
 	closed := make(chan struct{})

@@ -106,6 +106,12 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	err := hs.Shutdown(shutdownCtx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		// A long poll caught in a websocket upgrade can stay open until its
+		// client gives up; after the grace period it is closed for it.
+		s.log.Warn("closing requests still open after the shutdown timeout", "timeout", s.cfg.ShutdownTimeout)
+		err = hs.Close()
+	}
 	if errors.Is(<-served, http.ErrServerClosed) && err == nil {
 		return nil
 	}

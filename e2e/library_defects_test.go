@@ -94,24 +94,7 @@ const rapidConnects = 1500
 func TestNamespaceConnectIsNeverLost(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, "--connect-timeout", "2s")
-	const workers = 2
-	lost := make(chan int, workers)
-	for w := 0; w < workers; w++ {
-		go func() {
-			n := 0
-			for i := 0; i < rapidConnects/workers; i++ {
-				if !connectAtOnce(t, s) {
-					n++
-				}
-			}
-			lost <- n
-		}()
-	}
-	total := 0
-	for w := 0; w < workers; w++ {
-		total += <-lost
-	}
-	if total > 0 {
+	if total := failures(rapidConnects, 2, func(int) bool { return connectAtOnce(t, s) }); total > 0 {
 		t.Fatalf("%d of %d namespace connects were never answered", total, rapidConnects)
 	}
 }
@@ -194,24 +177,7 @@ func TestEmitRightAfterConnectIsKept(t *testing.T) {
 	url := fmt.Sprintf("ws://%s/socket.io/?EIO=4&transport=websocket", s.Addr)
 	// More workers than cores: the server's goroutines get preempted between
 	// answering and recording, where the race is.
-	const workers = 16
-	dropped := make(chan int, workers)
-	for w := 0; w < workers; w++ {
-		go func() {
-			n := 0
-			for i := w; i < eagerEmitSessions; i += workers {
-				if !joinAtOnce(url) {
-					n++
-				}
-			}
-			dropped <- n
-		}()
-	}
-	total := 0
-	for w := 0; w < workers; w++ {
-		total += <-dropped
-	}
-	if total > 0 {
+	if total := failures(eagerEmitSessions, 16, func(int) bool { return joinAtOnce(url) }); total > 0 {
 		t.Fatalf("%d of %d sessions that emitted right after connecting were dropped", total, eagerEmitSessions)
 	}
 }
@@ -240,4 +206,26 @@ func joinAtOnce(url string) bool {
 			return true
 		}
 	}
+}
+
+// failures runs session(i) for i < n on that many concurrent workers and
+// counts the sessions that failed.
+func failures(n, workers int, session func(i int) bool) int {
+	failed := make(chan int, workers)
+	for w := 0; w < workers; w++ {
+		go func() {
+			count := 0
+			for i := w; i < n; i += workers {
+				if !session(i) {
+					count++
+				}
+			}
+			failed <- count
+		}()
+	}
+	total := 0
+	for w := 0; w < workers; w++ {
+		total += <-failed
+	}
+	return total
 }

@@ -30,3 +30,23 @@ func ValidateName(name string) *Error {
 	}
 	return nil
 }
+
+// RoomArg reads the room argument of join and leave: a name, {room: name},
+// or nothing (empty). ok is false for any other shape. Only the first
+// argument counts; the rest (an ack, in socket.io) is the transport's.
+func RoomArg(args []any) (room string, ok bool) {
+	if len(args) == 0 || args[0] == nil {
+		return "", true
+	}
+	switch v := args[0].(type) {
+	case string:
+		return v, true
+	case map[string]any:
+		if v["room"] == nil {
+			return "", true
+		}
+		room, ok := v["room"].(string)
+		return room, ok
+	}
+	return "", false
+}

@@ -108,7 +108,7 @@ func (s *signaling) handle(p peer, event string, args []any, r reply) {
 }
 
 func (s *signaling) join(p peer, args []any, r reply) {
-	room, ok := roomArg(args)
+	room, ok := rooms.RoomArg(args)
 	if !ok || room == "" {
 		r.fail(&rooms.Error{Code: rooms.CodeInvalidRoom, Message: "join takes a room name or {room}"})
 		return
@@ -155,7 +155,7 @@ func (s *signaling) unsubscribe(p peer, room string) {
 }
 
 func (s *signaling) leave(p peer, args []any, r reply) {
-	room, ok := roomArg(args)
+	room, ok := rooms.RoomArg(args)
 	if !ok {
 		r.fail(&rooms.Error{Code: rooms.CodeInvalidRoom, Message: "leave takes nothing, a room name or {room}"})
 		return
@@ -226,25 +226,6 @@ func (s *signaling) disconnect(p peer) {
 	s.mirror.Lock()
 	delete(s.departing, p.ID())
 	s.mirror.Unlock()
-}
-
-// roomArg reads the room of join/leave: a name, {room: name}, or nothing
-// (empty). ok is false for any other shape.
-func roomArg(args []any) (room string, ok bool) {
-	if len(args) == 0 || args[0] == nil {
-		return "", true
-	}
-	switch v := args[0].(type) {
-	case string:
-		return v, true
-	case map[string]any:
-		if v["room"] == nil {
-			return "", true
-		}
-		room, ok := v["room"].(string)
-		return room, ok
-	}
-	return "", false
 }
 
 func joinResult(id rooms.PeerID, j rooms.Joined) map[string]any {

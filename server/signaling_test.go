@@ -740,38 +740,6 @@ func TestDisconnectWithoutRooms(t *testing.T) {
 	}
 }
 
-func TestRoomArg(t *testing.T) {
-	tests := []struct {
-		name     string
-		args     []any
-		wantRoom string
-		wantOK   bool
-	}{
-		{"no args", nil, "", true},
-		{"empty args", []any{}, "", true},
-		{"nil", []any{nil}, "", true},
-		{"name", []any{"x"}, "x", true},
-		{"empty name", []any{""}, "", true},
-		{"object", []any{map[string]any{"room": "x"}}, "x", true},
-		{"object without room", []any{map[string]any{"other": 1}}, "", true},
-		{"object with nil room", []any{map[string]any{"room": nil}}, "", true},
-		{"object with numeric room", []any{map[string]any{"room": 3.0}}, "", false},
-		{"number", []any{3}, "", false},
-		{"float", []any{3.0}, "", false},
-		{"bool", []any{false}, "", false},
-		{"array", []any{[]any{"x"}}, "", false},
-		{"only first arg counts", []any{"x", "y"}, "x", true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			room, ok := roomArg(tt.args)
-			if room != tt.wantRoom || ok != tt.wantOK {
-				t.Errorf("roomArg(%#v) = (%q, %v), want (%q, %v)", tt.args, room, ok, tt.wantRoom, tt.wantOK)
-			}
-		})
-	}
-}
-
 func TestReply(t *testing.T) {
 	errBody := map[string]any{"code": rooms.CodeRoomFull, "message": "room x is full"}
 	tests := []struct {

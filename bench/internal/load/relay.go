@@ -239,35 +239,37 @@ func RunRelay(ctx context.Context, addr string, cfg RelayConfig) (*RelayResult, 
 func ramp(cfg RelayConfig, run func(float64) (StepResult, error)) (*StepResult, error) {
 	var best *StepResult
 	lo, hi := 0.0, math.Inf(1)
-	rate := cfg.StartRate
 	steps := 0
-	for steps < cfg.MaxSteps && math.IsInf(hi, 1) {
+	// try runs one step and moves the bounds: lo is the best passing rate,
+	// hi the lowest failing one.
+	try := func(rate float64) (bool, error) {
 		s, err := run(rate)
 		steps++
 		if err != nil {
-			return best, err
+			return false, err
 		}
 		if s.Pass {
 			best, lo = &s, rate
-			rate *= 2
 		} else {
 			hi = rate
-			if lo == 0 {
-				// The first rate already failed: go down until one passes.
-				for steps < cfg.MaxSteps && best == nil && rate > 100 {
-					rate = roundRate(rate / 2)
-					s, err := run(rate)
-					steps++
-					if err != nil {
-						return best, err
-					}
-					if s.Pass {
-						best, lo = &s, rate
-					} else {
-						hi = rate
-					}
-				}
-			}
+		}
+		return s.Pass, nil
+	}
+	rate := cfg.StartRate
+	for steps < cfg.MaxSteps && math.IsInf(hi, 1) {
+		pass, err := try(rate)
+		if err != nil {
+			return best, err
+		}
+		if pass {
+			rate *= 2
+		}
+	}
+	// The first rate already failed: go down until one passes.
+	for steps < cfg.MaxSteps && best == nil && rate > 100 {
+		rate = roundRate(rate / 2)
+		if _, err := try(rate); err != nil {
+			return best, err
 		}
 	}
 	for i := 0; i < cfg.Bisect && steps < cfg.MaxSteps && best != nil && !math.IsInf(hi, 1); i++ {
@@ -275,15 +277,8 @@ func ramp(cfg RelayConfig, run func(float64) (StepResult, error)) (*StepResult, 
 		if mid <= lo || mid >= hi {
 			break
 		}
-		s, err := run(mid)
-		steps++
-		if err != nil {
+		if _, err := try(mid); err != nil {
 			return best, err
-		}
-		if s.Pass {
-			best, lo = &s, mid
-		} else {
-			hi = mid
 		}
 	}
 	return best, nil

@@ -1,0 +1,200 @@
+package transport
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/roomcast/roomcast/internal/eio"
+)
+
+// Content types of polling answers.
+const (
+	contentTypeText   = "text/plain; charset=UTF-8"
+	contentTypeBinary = "application/octet-stream"
+)
+
+// servePoll answers a GET: everything queued, at once or as soon as
+// something is queued. A session has one GET at a time; a second one
+// breaks the protocol's ordering and closes the session.
+func (s *session) servePoll(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if s.kind != kindPolling || s.closed {
+		s.mu.Unlock()
+		s.srv.refuse(w, r, eio.BadRequest, "a poll on a session that is not polling")
+		return
+	}
+	if s.getWaiting {
+		s.mu.Unlock()
+		s.close(ReasonParseError)
+		s.srv.refuse(w, r, eio.BadRequest, "overlapping polls")
+		return
+	}
+	s.getWaiting = true
+	for s.out.empty() && !s.closed && !s.upgrading && s.kind == kindPolling {
+		s.mu.Unlock()
+		select {
+		case <-s.wake:
+		case <-r.Context().Done():
+		}
+		s.mu.Lock()
+		if r.Context().Err() != nil {
+			s.getWaiting = false
+			s.mu.Unlock()
+			return
+		}
+	}
+	s.getWaiting = false
+	var c *chunk
+	var goodbye eio.Type = eio.Noop
+	switch {
+	case s.closed && s.reason != ReasonTransportClose:
+		goodbye = eio.Close // the server ended it: the client must know
+	case s.closed:
+	case s.upgrading || s.kind != kindPolling:
+	default:
+		c = s.out.take()
+	}
+	done := s.draining && s.out.empty()
+	s.mu.Unlock()
+	body, contentType := s.encodePoll(c, goodbye)
+	putChunk(c)
+	s.srv.writePolling(w, r, contentType, body.b)
+	putChunk(body)
+	if done {
+		s.close(s.reason)
+	}
+}
+
+// encodePoll turns queued frames into a polling payload; with none, the
+// payload is the single goodbye packet (noop or close).
+func (s *session) encodePoll(c *chunk, goodbye eio.Type) (*chunk, string) {
+	body := getChunk()
+	binaryPayload := s.version == eio.V3 && !s.b64
+	add := func(p eio.Packet, first bool) {
+		switch {
+		case s.version == eio.V4:
+			body.b = eio.AppendV4(body.b, p, !first)
+		case binaryPayload:
+			body.b = eio.AppendV3Binary(body.b, p)
+		default:
+			body.b = eio.AppendV3Text(body.b, p)
+		}
+	}
+	n := 0
+	if c != nil {
+		f := frames{c.b}
+		for op, payload, ok := f.next(); ok; op, payload, ok = f.next() {
+			p, err := s.framePacket(op, payload)
+			if err != nil {
+				continue
+			}
+			add(p, n == 0)
+			n++
+		}
+	}
+	if n == 0 {
+		add(eio.Packet{Type: goodbye}, true)
+	}
+	if binaryPayload {
+		return body, contentTypeBinary
+	}
+	return body, contentTypeText
+}
+
+// framePacket reads a queued frame back as a packet.
+func (s *session) framePacket(op byte, payload []byte) (eio.Packet, error) {
+	switch op {
+	case opText:
+		return eio.DecodeText(payload)
+	case opBinary:
+		return eio.DecodeBinary(s.version, payload)
+	}
+	return eio.Packet{}, eio.ErrInvalid // close frames mean nothing to a poll
+}
+
+// servePost takes a POST: a payload of packets, handled in order. A session
+// has one POST at a time.
+func (s *session) servePost(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if s.kind != kindPolling || s.closed {
+		s.mu.Unlock()
+		s.srv.refuse(w, r, eio.BadRequest, "a post on a session that is not polling")
+		return
+	}
+	if s.posting {
+		s.mu.Unlock()
+		s.close(ReasonParseError)
+		s.srv.refuse(w, r, eio.BadRequest, "overlapping posts")
+		return
+	}
+	s.posting = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.posting = false
+		s.mu.Unlock()
+	}()
+
+	body, err := readBody(r.Body, s.srv.cfg.MaxPayload)
+	defer putChunk(body)
+	if err != nil {
+		s.srv.cfg.Logger.Debug("closing a session whose post could not be read", "sid", s.id, "error", err)
+		s.close(ReasonParseError)
+		status := http.StatusBadRequest
+		if errors.Is(err, errBodyTooLarge) {
+			status = http.StatusRequestEntityTooLarge
+		}
+		s.srv.writeError(w, r, status, eio.BadRequest)
+		return
+	}
+	binaryBody := strings.HasPrefix(r.Header.Get("Content-Type"), contentTypeBinary)
+	ok := true
+	err = eio.DecodePayload(s.version, body.b, binaryBody, func(p eio.Packet) error {
+		if ok = s.receive(p); !ok {
+			return errSessionEnded
+		}
+		return nil
+	})
+	switch {
+	case err == nil:
+	case errors.Is(err, errSessionEnded) && s.closedBy() == ReasonTransportClose:
+		// The client's own close packet: a clean end.
+	case errors.Is(err, errSessionEnded):
+		s.srv.writeError(w, r, http.StatusBadRequest, eio.BadRequest)
+		return
+	default:
+		s.srv.cfg.Logger.Debug("closing a session that posted an invalid payload", "sid", s.id, "error", err)
+		s.close(ReasonParseError)
+		s.srv.writeError(w, r, http.StatusBadRequest, eio.BadRequest)
+		return
+	}
+	s.srv.writePolling(w, r, "text/html", []byte("ok"))
+}
+
+var (
+	errSessionEnded = errors.New("the session ended")
+	errBodyTooLarge = errors.New("the body is larger than the payload limit")
+)
+
+// readBody reads at most max bytes into a borrowed chunk.
+func readBody(r io.Reader, max int64) (*chunk, error) {
+	c := getChunk()
+	for {
+		if len(c.b) == cap(c.b) {
+			c.b = append(c.b, 0)[:len(c.b)]
+		}
+		n, err := r.Read(c.b[len(c.b):cap(c.b)])
+		c.b = c.b[:len(c.b)+n]
+		if int64(len(c.b)) > max {
+			return c, errBodyTooLarge
+		}
+		if errors.Is(err, io.EOF) {
+			return c, nil
+		}
+		if err != nil {
+			return c, err
+		}
+	}
+}

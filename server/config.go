@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/roomcast/roomcast/internal/transport"
 	"github.com/roomcast/roomcast/rooms"
 )
 
@@ -17,14 +19,14 @@ import (
 const (
 	DefaultAddr = ":3000"
 	// DefaultConnectTimeout bounds how long a new connection may take to open
-	// its socket.io namespace. The library's own default is 45 s; a client
+	// its socket.io namespace. socket.io's own default is 45 s; a client
 	// whose connect was lost is better closed early, so the official client
 	// reconnects at once instead of hanging.
-	DefaultConnectTimeout = 5 * time.Second
+	DefaultConnectTimeout = transport.DefaultConnectTimeout
 	// DefaultPingInterval and DefaultPingTimeout are socket.io's own defaults,
 	// which every official client version expects.
-	DefaultPingInterval = 25 * time.Second
-	DefaultPingTimeout  = 20 * time.Second
+	DefaultPingInterval = transport.DefaultPingInterval
+	DefaultPingTimeout  = transport.DefaultPingTimeout
 	// DefaultMaxMessageBytes is the largest packet a client may send. SDP
 	// offers are a few KB; a chat line far less. socket.io's default is 1 MB.
 	DefaultMaxMessageBytes = 1 << 20
@@ -56,9 +58,14 @@ type Config struct {
 	// Default: 25s and 20s.
 	PingInterval time.Duration
 	PingTimeout  time.Duration
-	// MaxMessageBytes is the largest packet accepted from a client; a larger
-	// one closes that client's connection. Default: 1 MiB.
+	// MaxMessageBytes is the largest packet accepted from a client, and the
+	// maxPayload announced to socket.io 3+ clients; a larger one closes that
+	// client's connection. Default: 1 MiB.
 	MaxMessageBytes int64
+	// AllowEIO3 accepts socket.io-client 1.x and 2.x (Engine.IO 3); when
+	// false they are refused with "Unsupported protocol version".
+	// Default: true.
+	AllowEIO3 bool
 	// ShutdownTimeout: see DefaultShutdownTimeout. Default: 10s.
 	ShutdownTimeout time.Duration
 	// DebugEndpoints serves /debug/pprof and /debug/vars (goroutines,
@@ -80,6 +87,7 @@ func DefaultConfig() Config {
 		PingInterval:    DefaultPingInterval,
 		PingTimeout:     DefaultPingTimeout,
 		MaxMessageBytes: DefaultMaxMessageBytes,
+		AllowEIO3:       true,
 		ShutdownTimeout: DefaultShutdownTimeout,
 		Rooms:           rooms.DefaultConfig(),
 	}
@@ -119,6 +127,19 @@ func (c Config) Validate() error {
 		return fmt.Errorf("max message bytes is %d, it must be at least 1024", c.MaxMessageBytes)
 	}
 	return c.Rooms.Validate()
+}
+
+// transportConfig is the socket.io transport's part of the config.
+func (c Config) transportConfig(log *slog.Logger) transport.Config {
+	t := transport.DefaultConfig()
+	t.PingInterval, t.PingTimeout = c.PingInterval, c.PingTimeout
+	t.ConnectTimeout = c.ConnectTimeout
+	t.MaxPayload = c.MaxMessageBytes
+	t.MaxQueuedBytes = max(t.MaxQueuedBytes, int(c.MaxMessageBytes))
+	t.AllowEIO3 = c.AllowEIO3
+	t.AllowedOrigins = c.AllowedOrigins
+	t.Logger = log
+	return t
 }
 
 func validateOrigins(origins []string) error {

@@ -14,8 +14,9 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 // begun, so a load balancer stops sending new connections first.
 func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 	peers, rooms := s.registry.Stats()
+	ts := s.transport.Stats()
 	body := map[string]any{"status": "ready", "peers": peers, "rooms": rooms,
-		"transport_rooms": s.transport.Rooms(), "stalled_connects": s.stalls.count()}
+		"sessions": ts.Sessions(), "stalled_connects": ts.StalledConnects, "slow_consumers": ts.SlowConsumers}
 	code := http.StatusOK
 	if s.draining.Load() {
 		body["status"], code = "draining", http.StatusServiceUnavailable

@@ -1,5 +1,5 @@
 // Package server wires roomcast together: HTTP routes, the socket.io
-// transport, and the handlers that turn socket.io events into rooms calls.
+// transport, and the handlers that turn client messages into rooms calls.
 package server
 
 import (
@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/roomcast/roomcast/internal/transport"
 	"github.com/roomcast/roomcast/rooms"
 	"github.com/roomcast/roomcast/static"
 )
@@ -29,28 +30,14 @@ const (
 	idleTimeout = 120 * time.Second
 )
 
-// transport is the socket.io layer as the rest of the server sees it. It is
-// implemented in socketio.go with connections.go, pollguard.go, wsgate.go and
-// queues.go; swapping the library means rewriting those files and nothing
-// else.
-type transport interface {
-	// ServeHTTP serves /socket.io/: polling and websocket.
-	http.Handler
-	// Rooms counts the transport's own rooms, for readiness.
-	Rooms() int
-	// Close disconnects every client and returns once they are gone.
-	Close()
-}
-
 // Server is one roomcast node.
 type Server struct {
 	cfg       Config
 	log       *slog.Logger
 	registry  *rooms.Registry
-	transport transport
+	transport *transport.Server
 	handler   http.Handler
 	draining  atomic.Bool
-	stalls    stallCounter
 }
 
 // New builds a server from a config that passes Validate.
@@ -72,7 +59,10 @@ func newServer(cfg Config, log *slog.Logger, bundleFS fs.FS) (*Server, error) {
 		log.Warn("built without the socket.io client bundle: /socket.io/socket.io.js answers 404", "fix", "go tool task build")
 	}
 	s := &Server{cfg: cfg, log: log, registry: rooms.NewRegistry(cfg.Rooms)}
-	s.transport = newTransport(cfg, newSignaling(s.registry, log), &s.stalls)
+	s.transport, err = transport.New(cfg.transportConfig(log), newSignaling(s.registry, log))
+	if err != nil {
+		return nil, err
+	}
 	s.handler = s.routes(s.transport, bundle, s.page())
 	return s, nil
 }
@@ -107,8 +97,6 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	err := hs.Shutdown(shutdownCtx)
 	if errors.Is(err, context.DeadlineExceeded) {
-		// A long poll caught in a websocket upgrade can stay open until its
-		// client gives up; after the grace period it is closed for it.
 		s.log.Warn("closing requests still open after the shutdown timeout", "timeout", s.cfg.ShutdownTimeout)
 		err = hs.Close()
 	}

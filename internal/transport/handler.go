@@ -45,10 +45,10 @@ const NoAck = -1
 // Reasons a socket disconnects, as Disconnect receives them. The names are
 // socket.io's where it has one.
 const (
-	ReasonTransportClose      = "transport close"       // the client closed the connection
-	ReasonTransportError      = "transport error"       // reading or writing failed
-	ReasonPingTimeout         = "ping timeout"          // no heartbeat in time
-	ReasonParseError          = "parse error"           // the client sent something invalid
+	ReasonTransportClose      = "transport close" // the client closed the connection
+	ReasonTransportError      = "transport error" // reading or writing failed
+	ReasonPingTimeout         = "ping timeout"    // no heartbeat in time
+	ReasonParseError          = "parse error"     // the client sent something invalid
 	ReasonClientDisconnect    = "client namespace disconnect"
 	ReasonServerDisconnect    = "server namespace disconnect"
 	ReasonServerShuttingDown  = "server shutting down"

@@ -40,7 +40,9 @@ func New(cfg Config, h Handler) (*Server, error) {
 		ReadBufferSize:  1024,
 		WriteBufferPool: &sync.Pool{},
 		CheckOrigin:     func(r *http.Request) bool { return srv.originAllowed(r.Header.Get("Origin")) },
-		Error:           func(w http.ResponseWriter, r *http.Request, _ int, _ error) { srv.refuse(w, r, eio.BadRequest, "not a websocket upgrade") },
+		Error: func(w http.ResponseWriter, r *http.Request, _ int, _ error) {
+			srv.refuse(w, r, eio.BadRequest, "not a websocket upgrade")
+		},
 	}
 	return srv, nil
 }

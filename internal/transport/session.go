@@ -59,17 +59,17 @@ type session struct {
 	probe     *wsConn
 	upgrading bool
 	// heartbeat
-	heartbeat      *time.Timer
-	awaitingPong   bool
-	connectTimer   *time.Timer
-	upgradeTimer   *time.Timer
+	heartbeat    *time.Timer
+	awaitingPong bool
+	connectTimer *time.Timer
+	upgradeTimer *time.Timer
 
 	dispatch sync.Mutex
 	socket   *Socket // guarded by dispatch; state changes also by mu
 	// everConnected: a socket opened the main namespace at some point.
 	everConnected bool
 	partial       *partialPacket
-	ev       Event // reused for every event: handing the handler a pointer to it allocates nothing
+	ev            Event // reused for every event: handing the handler a pointer to it allocates nothing
 }
 
 func newSession(srv *Server, v eio.Version, k kind, b64 bool, hs Handshake) *session {

@@ -27,8 +27,8 @@ type Stats struct {
 func (s Stats) Sessions() int64 { return s.Polling + s.Websocket }
 
 type counters struct {
-	byKind    [2]atomic.Int64
-	byVersion [2]atomic.Int64 // V3, V4
+	byKind                                            [2]atomic.Int64
+	byVersion                                         [2]atomic.Int64 // V3, V4
 	slowConsumers, stalledConnects, refused, upgrades atomic.Int64
 }
 

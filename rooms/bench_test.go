@@ -1,6 +1,7 @@
 package rooms
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -36,42 +37,67 @@ func benchRoom(b *testing.B, members int) *Registry {
 	return r
 }
 
-func BenchmarkRoute(b *testing.B) {
-	r := benchRoom(b, 10)
-	cases := []struct {
-		name string
-		addr Address
-	}{
-		{"room wide", Address{}},
-		{"to peer", Address{To: "m7"}},
-		{"to peer in room", Address{To: "m7", Room: "room"}},
-	}
-	for _, bc := range cases {
+// benchCandidate is a trickled ICE candidate as a page sends it; extra
+// members go first, the way pages spread {to, ...candidate}.
+func benchCandidate(extra string) json.RawMessage {
+	return json.RawMessage(`{` + extra + `"candidate":"candidate:842163049 1 udp 1677729535 127.0.0.1 50000 typ host generation 0 ufrag b3nc network-cost 999","sdpMid":"0","sdpMLineIndex":0}`)
+}
+
+// relayCases are the relays the three hot-path benchmarks share.
+var relayCases = []struct {
+	name    string
+	members int
+	payload json.RawMessage
+}{
+	{"room of 2", 2, benchCandidate("")},
+	{"room of 10", 10, benchCandidate("")},
+	{"to in room of 10", 10, benchCandidate(`"to":"m7",`)},
+	{"client from in room of 10", 10, benchCandidate(`"from":"spoofed",`)},
+}
+
+func BenchmarkParseAddress(b *testing.B) {
+	for _, bc := range relayCases {
 		b.Run(bc.name, func(b *testing.B) {
-			if _, err := r.Route("m0", bc.addr); err != nil {
-				b.Fatalf("Route = %v", err)
-			}
+			b.SetBytes(int64(len(bc.payload)))
 			b.ReportAllocs()
 			for b.Loop() {
-				_, _ = r.Route("m0", bc.addr)
+				if _, err := ParseAddress(bc.payload); err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 	}
 }
 
-func BenchmarkParseAddressAndStamp(b *testing.B) {
-	payload := map[string]any{
-		"to":   "peer-2",
-		"room": "room",
-		"from": "spoofed",
-		"type": "offer",
-		"sdp":  "v=0\r\no=- 46117317 2 IN IP4 127.0.0.1\r\n",
+func BenchmarkAppendStamped(b *testing.B) {
+	for _, bc := range relayCases {
+		b.Run(bc.name, func(b *testing.B) {
+			buf := make([]byte, 0, 2*len(bc.payload))
+			b.SetBytes(int64(len(bc.payload)))
+			b.ReportAllocs()
+			for b.Loop() {
+				buf = AppendStamped(buf[:0], bc.payload, "m0")
+			}
+		})
 	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := ParseAddress(payload); err != nil {
-			b.Fatalf("ParseAddress = %v", err)
-		}
-		_ = Stamp(payload, "peer-1")
+}
+
+func BenchmarkRecipients(b *testing.B) {
+	for _, bc := range relayCases {
+		b.Run(bc.name, func(b *testing.B) {
+			r := benchRoom(b, bc.members)
+			addr, err := ParseAddress(bc.payload)
+			if err != nil {
+				b.Fatal(err)
+			}
+			dst := make([]PeerID, 0, bc.members)
+			b.ReportAllocs()
+			for b.Loop() {
+				var rerr *Error
+				if dst, rerr = r.Recipients(dst[:0], "m0", addr); rerr != nil || len(dst) == 0 {
+					b.Fatalf("Recipients = %q, %v", dst, rerr)
+				}
+			}
+		})
 	}
 }

@@ -17,20 +17,50 @@ const CodeNotConnected = "not-connected"
 // peer lists, capacity, relay targets and peer-left. It is safe for use by
 // many goroutines; every method holds the lock for its whole decision, so a
 // capacity check and the join it allows cannot interleave with another join.
+// Reads (relay targets, member lists, stats) share a read lock: they are
+// most of the traffic, one per relayed event.
 type Registry struct {
 	cfg   Config
 	relay map[string]bool
 
-	mu    sync.Mutex
-	rooms map[string]map[PeerID]struct{}
+	mu    sync.RWMutex
+	rooms map[string]*room
 	peers map[PeerID]*peer
 }
 
 type peer struct {
-	rooms map[string]struct{}
+	// rooms are the rooms the peer is in, in join order. A peer is in a
+	// handful of rooms (MaxRoomsPerPeer), so a slice beats a map both for
+	// the relay, which walks them, and for finding one by name.
+	rooms []*room
 	// explicit is set once the peer joins or leaves on its own; from then on
 	// the default room no longer applies to it.
 	explicit bool
+}
+
+// in returns the peer's room called name, or nil.
+func (p *peer) in(name string) *room {
+	if i := p.indexOf(name); i >= 0 {
+		return p.rooms[i]
+	}
+	return nil
+}
+
+// indexOf returns the position of the peer's room called name in p.rooms,
+// or -1.
+func (p *peer) indexOf(name string) int {
+	for i, rm := range p.rooms {
+		if rm.name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func (p *peer) drop(rm *room) {
+	if i := slices.Index(p.rooms, rm); i >= 0 {
+		p.rooms = slices.Delete(p.rooms, i, i+1)
+	}
 }
 
 // Joined describes a successful join.
@@ -54,7 +84,7 @@ func NewRegistry(cfg Config) *Registry {
 	return &Registry{
 		cfg:   cfg,
 		relay: relay,
-		rooms: make(map[string]map[PeerID]struct{}),
+		rooms: make(map[string]*room),
 		peers: make(map[PeerID]*peer),
 	}
 }
@@ -74,7 +104,7 @@ func (r *Registry) Connect(id PeerID, room string) (Joined, *Error) {
 	if _, dup := r.peers[id]; dup {
 		return Joined{}, errorf(CodeInvalidPayload, "socket id "+string(id)+" is already connected")
 	}
-	p := &peer{rooms: make(map[string]struct{})}
+	p := &peer{}
 	r.peers[id] = p
 	if room != "" {
 		return r.joinLocked(id, p, room)
@@ -105,7 +135,7 @@ func (r *Registry) joinLocked(id PeerID, p *peer, room string) (Joined, *Error) 
 		return Joined{}, err
 	}
 	implicit := r.inDefaultImplicitly(p)
-	if _, member := p.rooms[room]; member {
+	if p.in(room) != nil {
 		p.explicit = true
 		return Joined{Room: room, Others: r.othersLocked(id, room)}, nil
 	}
@@ -118,7 +148,7 @@ func (r *Registry) joinLocked(id PeerID, p *peer, room string) (Joined, *Error) 
 	}
 	j := r.addLocked(id, p, room)
 	if implicit {
-		r.removeLocked(id, p, r.cfg.DefaultRoom)
+		r.removeLocked(id, p, p.in(r.cfg.DefaultRoom))
 		j.Left = []string{r.cfg.DefaultRoom}
 	}
 	p.explicit = true
@@ -130,30 +160,29 @@ func (r *Registry) admitLocked(p *peer, room string, held int) *Error {
 	if held >= r.cfg.MaxRoomsPerPeer {
 		return errorf(CodeTooManyRooms, "this socket is already in the maximum number of rooms")
 	}
-	if len(r.rooms[room]) >= r.cfg.MaxPeersPerRoom {
+	if rm := r.rooms[room]; rm != nil && rm.size() >= r.cfg.MaxPeersPerRoom {
 		return errorf(CodeRoomFull, "room "+room+" is full")
 	}
 	return nil
 }
 
-func (r *Registry) addLocked(id PeerID, p *peer, room string) Joined {
-	j := Joined{Room: room, Others: r.othersLocked(id, room), New: true}
-	members := r.rooms[room]
-	if members == nil {
-		members = make(map[PeerID]struct{})
-		r.rooms[room] = members
+func (r *Registry) addLocked(id PeerID, p *peer, name string) Joined {
+	j := Joined{Room: name, Others: r.othersLocked(id, name), New: true}
+	rm := r.rooms[name]
+	if rm == nil {
+		rm = newRoom(name)
+		r.rooms[name] = rm
 	}
-	members[id] = struct{}{}
-	p.rooms[room] = struct{}{}
+	rm.add(id)
+	p.rooms = append(p.rooms, rm)
 	return j
 }
 
-func (r *Registry) removeLocked(id PeerID, p *peer, room string) {
-	delete(p.rooms, room)
-	members := r.rooms[room]
-	delete(members, id)
-	if len(members) == 0 {
-		delete(r.rooms, room) // an empty room must not outlive its last member
+func (r *Registry) removeLocked(id PeerID, p *peer, rm *room) {
+	p.drop(rm)
+	rm.remove(id)
+	if rm.size() == 0 {
+		delete(r.rooms, rm.name) // an empty room must not outlive its last member
 	}
 }
 
@@ -161,19 +190,29 @@ func (r *Registry) inDefaultImplicitly(p *peer) bool {
 	if p.explicit || r.cfg.DefaultRoom == "" {
 		return false
 	}
-	_, in := p.rooms[r.cfg.DefaultRoom]
-	return in
+	return p.in(r.cfg.DefaultRoom) != nil
 }
 
-func (r *Registry) othersLocked(id PeerID, room string) []PeerID {
-	others := make([]PeerID, 0, len(r.rooms[room]))
-	for member := range r.rooms[room] {
-		if member != id {
-			others = append(others, member)
-		}
+// othersLocked returns the members of room other than id, sorted.
+func (r *Registry) othersLocked(id PeerID, name string) []PeerID {
+	rm := r.rooms[name]
+	if rm == nil {
+		return []PeerID{}
 	}
+	others := rm.appendOthers(make([]PeerID, 0, rm.size()), id)
 	slices.Sort(others)
 	return others
+}
+
+// Others appends to dst the members of room other than id, in no particular
+// order, and returns it. It allocates nothing beyond growing dst.
+func (r *Registry) Others(dst []PeerID, id PeerID, room string) []PeerID {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if rm := r.rooms[room]; rm != nil {
+		dst = rm.appendOthers(dst, id)
+	}
+	return dst
 }
 
 // Leave takes the peer out of room, or out of every room when room is empty,
@@ -193,11 +232,12 @@ func (r *Registry) Leave(id PeerID, room string) ([]string, *Error) {
 	if err := ValidateName(room); err != nil {
 		return nil, err
 	}
-	if _, member := p.rooms[room]; !member {
+	rm := p.in(room)
+	if rm == nil {
 		return nil, errorf(CodeNotInRoom, "this socket is not in room "+room)
 	}
 	p.explicit = true // a refused leave is not a choice: only now does the default room stop applying
-	r.removeLocked(id, p, room)
+	r.removeLocked(id, p, rm)
 	return []string{room}, nil
 }
 
@@ -215,17 +255,18 @@ func (r *Registry) Disconnect(id PeerID) []string {
 }
 
 func (r *Registry) leaveAllLocked(id PeerID, p *peer) []string {
-	left := r.roomsOfLocked(p)
-	for _, room := range left {
-		r.removeLocked(id, p, room)
+	left := roomNames(p)
+	for len(p.rooms) > 0 {
+		r.removeLocked(id, p, p.rooms[len(p.rooms)-1])
 	}
 	return left
 }
 
-func (r *Registry) roomsOfLocked(p *peer) []string {
+// roomNames returns the names of the peer's rooms, sorted.
+func roomNames(p *peer) []string {
 	names := make([]string, 0, len(p.rooms))
-	for room := range p.rooms {
-		names = append(names, room)
+	for _, rm := range p.rooms {
+		names = append(names, rm.name)
 	}
 	slices.Sort(names)
 	return names
@@ -233,33 +274,33 @@ func (r *Registry) roomsOfLocked(p *peer) []string {
 
 // IsMember reports whether the peer is in room.
 func (r *Registry) IsMember(id PeerID, room string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	_, in := r.rooms[room][id]
-	return in
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	rm := r.rooms[room]
+	return rm != nil && rm.has(id)
 }
 
 // Members returns the peers in room, sorted.
 func (r *Registry) Members(room string) []PeerID {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.mu.RLock()
+	defer r.mu.RUnlock()
 	return r.othersLocked("", room)
 }
 
 // RoomsOf returns the rooms the peer is in, sorted.
 func (r *Registry) RoomsOf(id PeerID) []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.mu.RLock()
+	defer r.mu.RUnlock()
 	p, ok := r.peers[id]
 	if !ok {
 		return nil
 	}
-	return r.roomsOfLocked(p)
+	return roomNames(p)
 }
 
 // Stats counts connected peers and non-empty rooms.
 func (r *Registry) Stats() (peers, rooms int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.mu.RLock()
+	defer r.mu.RUnlock()
 	return len(r.peers), len(r.rooms)
 }

@@ -786,7 +786,8 @@ func TestConcurrentChurn(t *testing.T) {
 				case 0, 1:
 					r.Join(id, room)
 				case 2:
-					r.Route(id, Address{Room: room})
+					r.Recipients(nil, id, Address{Room: room})
+					r.Others(nil, id, room)
 					r.Leave(id, room)
 				case 3:
 					r.Members(room)

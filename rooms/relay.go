@@ -1,91 +1,236 @@
 package rooms
 
+import (
+	"encoding/json"
+	"unicode/utf8"
+)
+
 // Address is how a relayed payload narrows its delivery: the optional "to"
-// and "room" fields of an object payload.
+// and "room" members of an object payload.
 type Address struct {
 	To   PeerID
 	Room string
 }
 
-// Route is where one relayed event goes: to the members of Rooms other than
-// the sender, or, when To is set, to that one peer only.
-type Route struct {
-	Rooms []string
-	To    PeerID
-}
+// The payload members the relay reads and writes.
+const (
+	memberTo   = "to"
+	memberRoom = "room"
+	memberFrom = "from"
+)
 
 // IsRelayEvent reports whether event is relayed to room members.
 func (r *Registry) IsRelayEvent(event string) bool { return r.relay[event] }
 
-// ParseAddress reads "to" and "room" from an object payload. Other payloads
-// (strings, arrays, numbers) carry no address. A present field that is not a
-// string is refused rather than ignored, so a page bug never turns a private
-// message into a room-wide one.
-func ParseAddress(payload any) (Address, *Error) {
-	obj, ok := payload.(map[string]any)
-	if !ok {
+// ParseAddress reads the optional "to" and "room" members of a relayed
+// payload: the raw JSON of the event's first argument, nil or empty when
+// there is none. Keys match exactly once decoded ({"t\u006f":"x"} is "to");
+// of duplicate keys the last counts, as in JSON.parse. Payloads that are not
+// objects (strings, arrays, numbers) carry no address. A present member that
+// is not a string is refused rather than ignored, so a page bug never turns a
+// private message into a room-wide one; null counts as absent. Invalid JSON
+// is an invalid-payload error. It allocates only the strings it returns.
+func ParseAddress(payload json.RawMessage) (Address, *Error) {
+	if len(payload) == 0 {
 		return Address{}, nil
 	}
+	it, isObject := objectMembers(payload)
+	if !isObject {
+		if !validJSON(payload) {
+			return Address{}, errInvalidJSON()
+		}
+		return Address{}, nil
+	}
+	var to, room []byte
+	for it.next() {
+		switch m := &it.current; {
+		case m.keyIs(memberTo):
+			to = m.value
+		case m.keyIs(memberRoom):
+			room = m.value
+		}
+	}
+	if !it.valid() {
+		return Address{}, errInvalidJSON()
+	}
+	return addressOf(to, room)
+}
+
+func errInvalidJSON() *Error { return errorf(CodeInvalidPayload, "the payload is not valid JSON") }
+
+// addressOf checks the raw "to" and "room" values (nil when absent), "to"
+// first.
+func addressOf(to, room []byte) (Address, *Error) {
 	var a Address
-	if v, present := obj["to"]; present && v != nil {
-		to, ok := v.(string)
-		if !ok || to == "" {
+	if to != nil && !isJSONNull(to) {
+		id, ok := jsonStringValue(to)
+		if !ok || id == "" {
 			return Address{}, errorf(CodeInvalidPayload, `"to" must be a socket id string`)
 		}
-		a.To = PeerID(to)
+		a.To = PeerID(id)
 	}
-	if v, present := obj["room"]; present && v != nil {
-		room, ok := v.(string)
+	if room != nil && !isJSONNull(room) {
+		name, ok := jsonStringValue(room)
 		if !ok {
 			return Address{}, errorf(CodeInvalidPayload, `"room" must be a string`)
 		}
-		if err := ValidateName(room); err != nil {
+		if err := ValidateName(name); err != nil {
 			return Address{}, err
 		}
-		a.Room = room
+		a.Room = name
 	}
 	return a, nil
 }
 
-// Stamp sets "from" on an object payload to the sender's id, overwriting what
-// the client put there: receivers must be able to trust it. Other payloads are
-// returned unchanged.
-func Stamp(payload any, from PeerID) any {
-	if obj, ok := payload.(map[string]any); ok {
-		obj["from"] = string(from)
+func isJSONNull(value []byte) bool { return string(value) == "null" }
+
+// jsonStringValue decodes a raw value that the scanner accepted; ok is false
+// when it is not a string. Plain strings are copied without a decoder.
+func jsonStringValue(value []byte) (string, bool) {
+	if value[0] != '"' {
+		return "", false
 	}
-	return payload
+	inner := value[1 : len(value)-1]
+	if utf8.Valid(inner) && !containsBackslash(inner) {
+		return string(inner), true
+	}
+	return decodeJSONString(value)
 }
 
-// Route decides who receives an event relayed by from. The sender must be in
-// a room; a Room address must be one of its rooms; a To address must be a
-// peer sharing one of those rooms with it. Nothing is delivered on error.
-func (r *Registry) Route(from PeerID, addr Address) (Route, *Error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+func containsBackslash(b []byte) bool {
+	for _, c := range b {
+		if c == '\\' {
+			return true
+		}
+	}
+	return false
+}
+
+// AppendStamped appends payload to dst with "from" set to the sender: an
+// object becomes {"from":"<id>",<its other members>}, every member the client
+// named "from" dropped, because receivers must be able to trust it. Member
+// order is otherwise kept; whitespace between top-level members is dropped.
+// Any other payload, invalid JSON included, is appended unchanged. It
+// allocates nothing beyond growing dst.
+func AppendStamped(dst []byte, payload json.RawMessage, from PeerID) []byte {
+	it, isObject := objectMembers(payload)
+	if !isObject {
+		return append(dst, payload...)
+	}
+	start := len(dst)
+	dst = append(dst, `{"`+memberFrom+`":`...)
+	dst = appendJSONString(dst, string(from))
+	for it.next() {
+		m := &it.current
+		if m.keyIs(memberFrom) {
+			continue
+		}
+		dst = append(dst, ',')
+		dst = append(dst, m.key...)
+		dst = append(dst, ':')
+		dst = append(dst, m.value...)
+	}
+	if !it.valid() {
+		return append(dst[:start], payload...)
+	}
+	return append(dst, '}')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD,
+// as encoding/json does, so the output is always valid JSON.
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+			i++
+		case c < 0x20:
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			i++
+		case c < utf8.RuneSelf:
+			dst = append(dst, c)
+			i++
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				dst = append(dst, `\ufffd`...)
+			} else {
+				dst = append(dst, s[i:i+size]...)
+			}
+			i += size
+		}
+	}
+	return append(dst, '"')
+}
+
+// Recipients appends to dst every peer that receives an event relayed by
+// from with addr, and returns it. Without To: each other member of the scope
+// once, the scope being addr.Room or else every room of the sender; with To:
+// just that peer. The sender must be in a room; a Room address must be one
+// of its rooms; a To address must share a scope room with it and not be the
+// sender. On error dst is returned as it was: nothing is delivered. It
+// allocates nothing beyond growing dst.
+func (r *Registry) Recipients(dst []PeerID, from PeerID, addr Address) ([]PeerID, *Error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
 	p, ok := r.peers[from]
 	if !ok || len(p.rooms) == 0 {
-		return Route{}, errorf(CodeNotInRoom, "join a room before signaling")
+		return dst, errorf(CodeNotInRoom, "join a room before signaling")
 	}
-	var scope []string
+	scope := p.rooms
 	if addr.Room != "" {
-		if _, member := p.rooms[addr.Room]; !member {
-			return Route{}, errorf(CodeNotInRoom, "this socket is not in room "+addr.Room)
+		i := p.indexOf(addr.Room)
+		if i < 0 {
+			return dst, errorf(CodeNotInRoom, "this socket is not in room "+addr.Room)
 		}
-		scope = []string{addr.Room}
-	} else {
-		scope = r.roomsOfLocked(p)
+		scope = p.rooms[i : i+1]
 	}
-	if addr.To == "" {
-		return Route{Rooms: scope}, nil
+	if addr.To != "" {
+		return addressee(dst, from, scope, addr.To)
 	}
-	if addr.To == from {
-		return Route{}, errorf(CodeInvalidPayload, `"to" names the sender itself`)
+	return appendScope(dst, from, scope), nil
+}
+
+// addressee appends to if it is in one of the scope rooms.
+func addressee(dst []PeerID, from PeerID, scope []*room, to PeerID) ([]PeerID, *Error) {
+	if to == from {
+		return dst, errorf(CodeInvalidPayload, `"to" names the sender itself`)
 	}
-	for _, room := range scope {
-		if _, shared := r.rooms[room][addr.To]; shared {
-			return Route{To: addr.To}, nil
+	for _, rm := range scope {
+		if rm.has(to) {
+			return append(dst, to), nil
 		}
 	}
-	return Route{}, errorf(CodeNotInRoom, "peer "+string(addr.To)+" is not in a room with this socket")
+	return dst, errorf(CodeNotInRoom, "peer "+string(to)+" is not in a room with this socket")
+}
+
+// appendScope appends the members of the scope rooms other than from, each
+// once: a member of several of them is taken from the first, which needs no
+// set and no sorting.
+func appendScope(dst []PeerID, from PeerID, scope []*room) []PeerID {
+	for i, rm := range scope {
+		if i == 0 {
+			dst = rm.appendOthers(dst, from)
+			continue
+		}
+		for _, member := range rm.members {
+			if member != from && !inAny(scope[:i], member) {
+				dst = append(dst, member)
+			}
+		}
+	}
+	return dst
+}
+
+func inAny(rooms []*room, id PeerID) bool {
+	for _, rm := range rooms {
+		if rm.has(id) {
+			return true
+		}
+	}
+	return false
 }

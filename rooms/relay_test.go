@@ -1,6 +1,7 @@
 package rooms
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -36,134 +37,160 @@ func TestIsRelayEvent(t *testing.T) {
 }
 
 func TestParseAddress(t *testing.T) {
+	long := strings.Repeat("a", MaxNameLength)
 	tests := []struct {
 		name    string
-		payload any
+		payload string
 		want    Address
 		code    string // "" means no error
 	}{
-		{"string payload", "hello", Address{}, ""},
-		{"number payload", 42.0, Address{}, ""},
-		{"int payload", 7, Address{}, ""},
-		{"bool payload", true, Address{}, ""},
-		{"nil payload", nil, Address{}, ""},
-		{"array payload", []any{map[string]any{"to": "x"}}, Address{}, ""},
-		{"typed map is not an object payload", map[string]string{"to": "x"}, Address{}, ""},
-		{"empty object", map[string]any{}, Address{}, ""},
-		{"object without address", map[string]any{"sdp": "v=0", "type": "offer"}, Address{}, ""},
-		{"to", map[string]any{"to": "x"}, Address{To: "x"}, ""},
-		{"to nil", map[string]any{"to": nil}, Address{}, ""},
-		{"to number", map[string]any{"to": 5}, Address{}, CodeInvalidPayload},
-		{"to float", map[string]any{"to": 5.0}, Address{}, CodeInvalidPayload},
-		{"to empty", map[string]any{"to": ""}, Address{}, CodeInvalidPayload},
-		{"to array", map[string]any{"to": []any{"x"}}, Address{}, CodeInvalidPayload},
-		{"to object", map[string]any{"to": map[string]any{}}, Address{}, CodeInvalidPayload},
-		{"room", map[string]any{"room": "r"}, Address{Room: "r"}, ""},
-		{"room nil", map[string]any{"room": nil}, Address{}, ""},
-		{"room number", map[string]any{"room": 3}, Address{}, CodeInvalidPayload},
-		{"room bool", map[string]any{"room": false}, Address{}, CodeInvalidPayload},
-		{"room empty", map[string]any{"room": ""}, Address{}, CodeInvalidRoom},
-		{"room too long", map[string]any{"room": strings.Repeat("a", 65)}, Address{}, CodeInvalidRoom},
-		{"room 64 chars", map[string]any{"room": strings.Repeat("a", 64)}, Address{Room: strings.Repeat("a", 64)}, ""},
-		{"room control char", map[string]any{"room": "a\x00"}, Address{}, CodeInvalidRoom},
-		{"to and room", map[string]any{"to": "x", "room": "r", "from": "ignored"}, Address{To: "x", Room: "r"}, ""},
-		{"valid to, bad room", map[string]any{"to": "x", "room": 1}, Address{}, CodeInvalidPayload},
-		{"bad to, valid room", map[string]any{"to": 1, "room": "r"}, Address{}, CodeInvalidPayload},
+		{"no argument", "", Address{}, ""},
+		{"string payload", `"hello"`, Address{}, ""},
+		{"number payload", `42`, Address{}, ""},
+		{"bool payload", `true`, Address{}, ""},
+		{"null payload", `null`, Address{}, ""},
+		{"array payload", `[{"to":"x"}]`, Address{}, ""},
+		{"empty object", `{}`, Address{}, ""},
+		{"object without address", `{"sdp":"v=0","type":"offer"}`, Address{}, ""},
+		{"nested to is not an address", `{"data":{"to":"x","room":"r"}}`, Address{}, ""},
+		{"to", `{"to":"x"}`, Address{To: "x"}, ""},
+		{"to with whitespace", " \n{ \"to\" : \"x\" \t} \r\n", Address{To: "x"}, ""},
+		{"to null", `{"to":null}`, Address{}, ""},
+		{"to number", `{"to":5}`, Address{}, CodeInvalidPayload},
+		{"to float", `{"to":5.0}`, Address{}, CodeInvalidPayload},
+		{"to empty", `{"to":""}`, Address{}, CodeInvalidPayload},
+		{"to array", `{"to":["x"]}`, Address{}, CodeInvalidPayload},
+		{"to object", `{"to":{}}`, Address{}, CodeInvalidPayload},
+		{"to bool", `{"to":false}`, Address{}, CodeInvalidPayload},
+		{"to escaped value", `{"to":"a\"b\u00e9"}`, Address{To: "a\"bé"}, ""},
+		{"to invalid UTF-8 decodes as encoding/json does", "{\"to\":\"a\xffb\"}", Address{To: "a\uFFFDb"}, ""},
+		{"escaped key is to", `{"t\u006f":"x"}`, Address{To: "x"}, ""},
+		{"escaped key is room", `{"r\u006f\u006Fm":"r"}`, Address{Room: "r"}, ""},
+		{"keys are case-sensitive", `{"To":"x","ROOM":"r"}`, Address{}, ""},
+		{"key with trailing space is another key", `{"to ":"x"}`, Address{}, ""},
+		{"last duplicate wins", `{"to":"x","to":"y"}`, Address{To: "y"}, ""},
+		{"last duplicate wins over a bad one", `{"to":5,"to":"y"}`, Address{To: "y"}, ""},
+		{"last duplicate is bad", `{"to":"x","to":5}`, Address{}, CodeInvalidPayload},
+		{"room", `{"room":"r"}`, Address{Room: "r"}, ""},
+		{"room null", `{"room":null}`, Address{}, ""},
+		{"room number", `{"room":3}`, Address{}, CodeInvalidPayload},
+		{"room bool", `{"room":false}`, Address{}, CodeInvalidPayload},
+		{"room empty", `{"room":""}`, Address{}, CodeInvalidRoom},
+		{"room too long", `{"room":"` + long + `a"}`, Address{}, CodeInvalidRoom},
+		{"room 64 chars", `{"room":"` + long + `"}`, Address{Room: long}, ""},
+		{"room control char", `{"room":"a\u0000"}`, Address{}, CodeInvalidRoom},
+		{"to and room", `{"to":"x","room":"r","from":"ignored"}`, Address{To: "x", Room: "r"}, ""},
+		{"valid to, bad room", `{"to":"x","room":1}`, Address{}, CodeInvalidPayload},
+		{"bad to, valid room", `{"to":1,"room":"r"}`, Address{}, CodeInvalidPayload},
+		{"bad to is reported before a bad room", `{"room":"","to":1}`, Address{}, CodeInvalidPayload},
+		{"invalid JSON object", `{"to":"x"`, Address{}, CodeInvalidPayload},
+		{"invalid JSON after the address", `{"to":"x","sdp":}`, Address{}, CodeInvalidPayload},
+		{"trailing comma", `{"to":"x",}`, Address{}, CodeInvalidPayload},
+		{"trailing garbage", `{"to":"x"} x`, Address{}, CodeInvalidPayload},
+		{"two values", `{"to":"x"}{}`, Address{}, CodeInvalidPayload},
+		{"invalid JSON scalar", `hello`, Address{}, CodeInvalidPayload},
+		{"invalid JSON array", `[1,]`, Address{}, CodeInvalidPayload},
+		{"whitespace only", "  ", Address{}, CodeInvalidPayload},
+		{"raw control character in a string", "{\"to\":\"a\nb\"}", Address{}, CodeInvalidPayload},
+		{"bad escape", `{"to":"\x41"}`, Address{}, CodeInvalidPayload},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseAddress(tt.payload)
+			got, err := ParseAddress(json.RawMessage(tt.payload))
 			if tt.code == "" {
 				if err != nil {
-					t.Fatalf("ParseAddress(%#v) error = %v, want nil", tt.payload, err)
+					t.Fatalf("ParseAddress(%q) error = %v, want nil", tt.payload, err)
 				}
 			} else {
 				wantCode(t, err, tt.code)
 			}
 			if got != tt.want {
-				t.Errorf("ParseAddress(%#v) = %+v, want %+v", tt.payload, got, tt.want)
+				t.Errorf("ParseAddress(%q) = %+v, want %+v", tt.payload, got, tt.want)
 			}
 		})
 	}
-}
-
-func TestStamp(t *testing.T) {
-	t.Run("object gets from", func(t *testing.T) {
-		obj := map[string]any{"sdp": "v=0"}
-		out := Stamp(obj, "alice")
-		m, ok := out.(map[string]any)
-		if !ok {
-			t.Fatalf("Stamp returned %T, want map[string]any", out)
-		}
-		if m["from"] != "alice" {
-			t.Errorf("from = %#v, want %q", m["from"], "alice")
-		}
-		if m["sdp"] != "v=0" || len(m) != 2 {
-			t.Errorf("Stamp changed other fields: %#v", m)
-		}
-		if _, isString := m["from"].(string); !isString {
-			t.Errorf("from has type %T, want plain string (not PeerID) for JSON", m["from"])
-		}
-	})
-	t.Run("client supplied from is overwritten", func(t *testing.T) {
-		for _, spoof := range []any{"evil", 12, nil, map[string]any{"id": "evil"}} {
-			obj := map[string]any{"from": spoof, "to": "bob"}
-			m := Stamp(obj, "alice").(map[string]any)
-			if m["from"] != "alice" {
-				t.Errorf("from %#v stamped to %#v, want %q", spoof, m["from"], "alice")
-			}
-			if m["to"] != "bob" {
-				t.Errorf("to changed to %#v", m["to"])
-			}
-		}
-	})
-	t.Run("non-object payloads unchanged", func(t *testing.T) {
-		if got := Stamp("hello", "alice"); got != "hello" {
-			t.Errorf("Stamp(string) = %#v, want %q", got, "hello")
-		}
-		if got := Stamp(3.5, "alice"); got != 3.5 {
-			t.Errorf("Stamp(number) = %#v, want 3.5", got)
-		}
-		if got := Stamp(nil, "alice"); got != nil {
-			t.Errorf("Stamp(nil) = %#v, want nil", got)
-		}
-		arr := []any{"a", map[string]any{"x": 1}}
-		got, ok := Stamp(arr, "alice").([]any)
-		if !ok || len(got) != 2 || got[0] != "a" {
-			t.Fatalf("Stamp(array) = %#v, want it unchanged", got)
-		}
-		if inner := got[1].(map[string]any); len(inner) != 1 || inner["from"] != nil {
-			t.Errorf("Stamp stamped an object nested in an array: %#v", inner)
+	t.Run("nil payload", func(t *testing.T) {
+		if got, err := ParseAddress(nil); err != nil || got != (Address{}) {
+			t.Errorf("ParseAddress(nil) = %+v, %v; want no address, no error", got, err)
 		}
 	})
 }
 
-func wantRoute(t testing.TB, got Route, rooms []string, to PeerID) {
-	t.Helper()
-	if !slices.Equal(got.Rooms, rooms) || got.To != to {
-		t.Errorf("Route = %+v, want {Rooms:%q To:%q}", got, rooms, to)
+func TestAppendStamped(t *testing.T) {
+	tests := []struct {
+		name    string
+		payload string
+		from    PeerID
+		want    string
+	}{
+		{"object gets from first", `{"sdp":"v=0","type":"offer"}`, "alice", `{"from":"alice","sdp":"v=0","type":"offer"}`},
+		{"empty object", `{}`, "alice", `{"from":"alice"}`},
+		{"client from is dropped", `{"from":"evil","to":"bob"}`, "alice", `{"from":"alice","to":"bob"}`},
+		{"client from of any type is dropped", `{"a":1,"from":{"id":"evil"},"b":2}`, "alice", `{"from":"alice","a":1,"b":2}`},
+		{"every duplicate from is dropped", `{"from":1,"x":true,"from":2,"from":null}`, "alice", `{"from":"alice","x":true}`},
+		{"escaped from is dropped", `{"fr\u006fm":"evil","x":1}`, "alice", `{"from":"alice","x":1}`},
+		{"a nested from is the payload's own", `{"data":{"from":"x"}}`, "alice", `{"from":"alice","data":{"from":"x"}}`},
+		{"other keys keep their escapes", `{"a\"b":"\u00e9\n"}`, "alice", `{"from":"alice","a\"b":"\u00e9\n"}`},
+		{"whitespace between members is dropped", " { \"a\" : 1 ,\n\"b\":[1, 2] } ", "alice", `{"from":"alice","a":1,"b":[1, 2]}`},
+		{"sender id is escaped", `{}`, `a"b\c` + "\x01", `{"from":"a\"b\\c\u0001"}`},
+		{"sender id of invalid UTF-8", `{}`, "a\xffé", `{"from":"a\ufffdé"}`},
+		{"string unchanged", `"hello"`, "alice", `"hello"`},
+		{"number unchanged", `3.5`, "alice", `3.5`},
+		{"null unchanged", `null`, "alice", `null`},
+		{"array unchanged, nested objects too", `[ "a", {"x":1} ]`, "alice", `[ "a", {"x":1} ]`},
+		{"no argument", ``, "alice", ``},
+		{"invalid object unchanged", `{"a":1,`, "alice", `{"a":1,`},
+		{"object with trailing garbage unchanged", `{"a":1}x`, "alice", `{"a":1}x`},
 	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			prefix := []byte("PREFIX")
+			got := AppendStamped(prefix, json.RawMessage(tt.payload), tt.from)
+			if string(got) != "PREFIX"+tt.want {
+				t.Errorf("AppendStamped(%q, %q) = %q, want %q", tt.payload, tt.from, got[min(len(got), len(prefix)):], tt.want)
+			}
+			if json.Valid([]byte(tt.payload)) && !json.Valid(got[len(prefix):]) {
+				t.Errorf("AppendStamped(%q) made invalid JSON %q", tt.payload, got[len(prefix):])
+			}
+		})
+	}
+	t.Run("no allocation into a buffer with room", func(t *testing.T) {
+		payload := json.RawMessage(`{"from":"evil","type":"offer","sdp":"v=0\r\n"}`)
+		buf := make([]byte, 0, 256)
+		if n := testing.AllocsPerRun(100, func() { buf = AppendStamped(buf[:0], payload, "alice") }); n != 0 {
+			t.Errorf("AppendStamped allocated %v times per call, want 0", n)
+		}
+	})
 }
 
-func mustRoute(t testing.TB, r *Registry, from PeerID, addr Address) Route {
+func sortedIDs(ids []PeerID) []PeerID {
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	return ids
+}
+
+func wantRecipients(t testing.TB, r *Registry, from PeerID, addr Address, want ...PeerID) {
 	t.Helper()
-	route, err := r.Route(from, addr)
+	got, err := r.Recipients(nil, from, addr)
 	if err != nil {
-		t.Fatalf("Route(%q, %+v) = %v", from, addr, err)
+		t.Fatalf("Recipients(%q, %+v) = %v", from, addr, err)
 	}
-	return route
+	if !slices.Equal(sortedIDs(got), want) {
+		t.Errorf("Recipients(%q, %+v) = %q, want %q", from, addr, sortedIDs(got), want)
+	}
 }
 
-func wantRouteError(t testing.TB, r *Registry, from PeerID, addr Address, code string) {
+func wantRecipientsError(t testing.TB, r *Registry, from PeerID, addr Address, code string) {
 	t.Helper()
-	route, err := r.Route(from, addr)
+	dst := []PeerID{"kept"}
+	got, err := r.Recipients(dst, from, addr)
 	wantCode(t, err, code)
-	if len(route.Rooms) != 0 || route.To != "" {
-		t.Errorf("refused Route(%q, %+v) still routes to %+v", from, addr, route)
+	if !slices.Equal(got, []PeerID{"kept"}) {
+		t.Errorf("refused Recipients(%q, %+v) returned %q, want dst unchanged", from, addr, got)
 	}
 }
 
-func TestRoute(t *testing.T) {
+func TestRecipients(t *testing.T) {
 	// Layout:
 	//   A: s, p, q
 	//   B: s, p, b
@@ -187,117 +214,140 @@ func TestRoute(t *testing.T) {
 		return r
 	}
 
-	t.Run("sender in no room", func(t *testing.T) {
+	tests := []struct {
+		name   string
+		before func(*testing.T, *Registry)
+		from   PeerID
+		addr   Address
+		want   []PeerID
+		code   string // "" means no error
+	}{
+		{name: "sender in no room", from: "n", code: CodeNotInRoom},
+		{name: "sender in no room, with to", from: "n", addr: Address{To: "s"}, code: CodeNotInRoom},
+		{name: "unknown sender", from: "ghost", code: CodeNotInRoom},
+		{name: "disconnected sender", before: func(t *testing.T, r *Registry) { r.Disconnect("s") }, from: "s", code: CodeNotInRoom},
+		{name: "every room of the sender, each member once", from: "s", want: []PeerID{"b", "p", "q"}},
+		{name: "a room of one sender", from: "q", want: []PeerID{"p", "s"}},
+		{name: "default room members reach each other", from: "l1", want: []PeerID{"l2"}},
+		{name: "default room, to", from: "l1", addr: Address{To: "l2"}, want: []PeerID{"l2"}},
+		{name: "default room, to outside it", from: "l1", addr: Address{To: "s"}, code: CodeNotInRoom},
+		{name: "room B of the sender", from: "s", addr: Address{Room: "B"}, want: []PeerID{"b", "p"}},
+		{name: "room A of the sender", from: "s", addr: Address{Room: "A"}, want: []PeerID{"p", "q"}},
+		{name: "room not the sender's", from: "s", addr: Address{Room: "C"}, code: CodeNotInRoom},
+		{name: "room that does not exist", from: "s", addr: Address{Room: "nowhere"}, code: CodeNotInRoom},
+		{name: "default room not the sender's", from: "s", addr: Address{Room: "lobby"}, code: CodeNotInRoom},
+		{name: "to a peer sharing A", from: "s", addr: Address{To: "q"}, want: []PeerID{"q"}},
+		{name: "to a peer sharing B", from: "s", addr: Address{To: "b"}, want: []PeerID{"b"}},
+		{name: "to a peer sharing both", from: "s", addr: Address{To: "p"}, want: []PeerID{"p"}},
+		{name: "to, the other way", from: "q", addr: Address{To: "s"}, want: []PeerID{"s"}},
+		{name: "to a peer in another room only", from: "s", addr: Address{To: "c"}, code: CodeNotInRoom},
+		{name: "to a default room peer", from: "s", addr: Address{To: "l1"}, code: CodeNotInRoom},
+		{name: "to a peer of the other room", from: "q", addr: Address{To: "b"}, code: CodeNotInRoom},
+		{name: "to a connected peer in no room", from: "s", addr: Address{To: "n"}, code: CodeNotInRoom},
+		{name: "to an unknown peer", from: "s", addr: Address{To: "ghost"}, code: CodeNotInRoom},
+		{name: "to a peer that disconnected", before: func(t *testing.T, r *Registry) { r.Disconnect("q") }, from: "s", addr: Address{To: "q"}, code: CodeNotInRoom},
+		{name: "to a peer that left the shared room", before: func(t *testing.T, r *Registry) { mustLeave(t, r, "q", "A") }, from: "s", addr: Address{To: "q"}, code: CodeNotInRoom},
+		{name: "to the sender itself", from: "s", addr: Address{To: "s"}, code: CodeInvalidPayload},
+		{name: "to the sender itself, in a room", from: "s", addr: Address{To: "s", Room: "A"}, code: CodeInvalidPayload},
+		{name: "to and room both match", from: "s", addr: Address{To: "q", Room: "A"}, want: []PeerID{"q"}},
+		{name: "to and room both match, B", from: "s", addr: Address{To: "p", Room: "B"}, want: []PeerID{"p"}},
+		{name: "to shares A, not the addressed B", from: "s", addr: Address{To: "q", Room: "B"}, code: CodeNotInRoom},
+		{name: "to shares B, not the addressed A", from: "s", addr: Address{To: "b", Room: "A"}, code: CodeNotInRoom},
+		{name: "room not the sender's, with to", from: "s", addr: Address{To: "c", Room: "C"}, code: CodeNotInRoom},
+		{name: "a lone member has no recipients", before: func(t *testing.T, r *Registry) { mustLeave(t, r, "l2", "") }, from: "l1", want: nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := setup(t)
+			if tt.before != nil {
+				tt.before(t, r)
+			}
+			if tt.code != "" {
+				wantRecipientsError(t, r, tt.from, tt.addr, tt.code)
+				return
+			}
+			wantRecipients(t, r, tt.from, tt.addr, tt.want...)
+		})
+	}
+
+	t.Run("appends to dst", func(t *testing.T) {
 		r := setup(t)
-		wantRouteError(t, r, "n", Address{}, CodeNotInRoom)
-		wantRouteError(t, r, "n", Address{To: "s"}, CodeNotInRoom)
+		got, err := r.Recipients([]PeerID{"first"}, "q", Address{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[0] != "first" || !slices.Equal(sortedIDs(got[1:]), []PeerID{"p", "s"}) {
+			t.Errorf("Recipients appended %q, want first then p and s", got)
+		}
 	})
-	t.Run("unknown sender", func(t *testing.T) {
-		r := setup(t)
-		wantRouteError(t, r, "ghost", Address{}, CodeNotInRoom)
+	t.Run("deduplicates across many shared rooms", func(t *testing.T) {
+		r := newRegistry(t, nil)
+		names := []string{"r5", "r1", "r4", "r2", "r3"}
+		for _, id := range []PeerID{"s", "x", "y"} {
+			mustConnect(t, r, id, "")
+			for _, room := range names {
+				mustJoin(t, r, id, room)
+			}
+		}
+		mustConnect(t, r, "z", "r3")
+		wantRecipients(t, r, "s", Address{}, "x", "y", "z")
+		wantRecipients(t, r, "z", Address{}, "s", "x", "y")
 	})
-	t.Run("disconnected sender", func(t *testing.T) {
+	t.Run("no allocation into a buffer with room", func(t *testing.T) {
 		r := setup(t)
-		r.Disconnect("s")
-		wantRouteError(t, r, "s", Address{}, CodeNotInRoom)
-	})
-	t.Run("all sender rooms sorted", func(t *testing.T) {
-		r := setup(t)
-		wantRoute(t, mustRoute(t, r, "s", Address{}), []string{"A", "B"}, "")
-	})
-	t.Run("default room members reach each other", func(t *testing.T) {
-		r := setup(t)
-		wantRoute(t, mustRoute(t, r, "l1", Address{}), []string{"lobby"}, "")
-		wantRoute(t, mustRoute(t, r, "l1", Address{To: "l2"}), nil, "l2")
-		wantRouteError(t, r, "l1", Address{To: "s"}, CodeNotInRoom)
-	})
-	t.Run("room of the sender", func(t *testing.T) {
-		r := setup(t)
-		wantRoute(t, mustRoute(t, r, "s", Address{Room: "B"}), []string{"B"}, "")
-		wantRoute(t, mustRoute(t, r, "s", Address{Room: "A"}), []string{"A"}, "")
-	})
-	t.Run("room not the sender's", func(t *testing.T) {
-		r := setup(t)
-		wantRouteError(t, r, "s", Address{Room: "C"}, CodeNotInRoom)
-		wantRouteError(t, r, "s", Address{Room: "nowhere"}, CodeNotInRoom)
-		wantRouteError(t, r, "s", Address{Room: "lobby"}, CodeNotInRoom)
-	})
-	t.Run("to a peer sharing a room", func(t *testing.T) {
-		r := setup(t)
-		wantRoute(t, mustRoute(t, r, "s", Address{To: "q"}), nil, "q")
-		wantRoute(t, mustRoute(t, r, "s", Address{To: "b"}), nil, "b")
-		wantRoute(t, mustRoute(t, r, "s", Address{To: "p"}), nil, "p")
-		wantRoute(t, mustRoute(t, r, "q", Address{To: "s"}), nil, "s")
-	})
-	t.Run("to a peer in another room only", func(t *testing.T) {
-		r := setup(t)
-		wantRouteError(t, r, "s", Address{To: "c"}, CodeNotInRoom)
-		wantRouteError(t, r, "s", Address{To: "l1"}, CodeNotInRoom)
-		wantRouteError(t, r, "q", Address{To: "b"}, CodeNotInRoom)
-	})
-	t.Run("to a connected peer in no room", func(t *testing.T) {
-		r := setup(t)
-		wantRouteError(t, r, "s", Address{To: "n"}, CodeNotInRoom)
-	})
-	t.Run("to an unknown peer", func(t *testing.T) {
-		r := setup(t)
-		wantRouteError(t, r, "s", Address{To: "ghost"}, CodeNotInRoom)
-	})
-	t.Run("to a peer that disconnected", func(t *testing.T) {
-		r := setup(t)
-		r.Disconnect("q")
-		wantRouteError(t, r, "s", Address{To: "q"}, CodeNotInRoom)
-	})
-	t.Run("to a peer that left the shared room", func(t *testing.T) {
-		r := setup(t)
-		mustLeave(t, r, "q", "A")
-		wantRouteError(t, r, "s", Address{To: "q"}, CodeNotInRoom)
-	})
-	t.Run("to the sender itself", func(t *testing.T) {
-		r := setup(t)
-		wantRouteError(t, r, "s", Address{To: "s"}, CodeInvalidPayload)
-		wantRouteError(t, r, "s", Address{To: "s", Room: "A"}, CodeInvalidPayload)
-	})
-	t.Run("to and room both match", func(t *testing.T) {
-		r := setup(t)
-		wantRoute(t, mustRoute(t, r, "s", Address{To: "q", Room: "A"}), nil, "q")
-		wantRoute(t, mustRoute(t, r, "s", Address{To: "p", Room: "B"}), nil, "p")
-	})
-	t.Run("to shares a different room than the addressed one", func(t *testing.T) {
-		r := setup(t)
-		// q shares A with s but is not in B.
-		wantRouteError(t, r, "s", Address{To: "q", Room: "B"}, CodeNotInRoom)
-		// b shares B with s but is not in A.
-		wantRouteError(t, r, "s", Address{To: "b", Room: "A"}, CodeNotInRoom)
-	})
-	t.Run("room not the sender's with to", func(t *testing.T) {
-		r := setup(t)
-		wantRouteError(t, r, "s", Address{To: "c", Room: "C"}, CodeNotInRoom)
-	})
-	t.Run("route result is not shared state", func(t *testing.T) {
-		r := setup(t)
-		route := mustRoute(t, r, "s", Address{})
-		route.Rooms[0] = "mutated"
-		wantRoute(t, mustRoute(t, r, "s", Address{}), []string{"A", "B"}, "")
-		wantRooms(t, r, "s", "A", "B")
+		dst := make([]PeerID, 0, 16)
+		for _, addr := range []Address{{}, {Room: "A"}, {To: "q"}, {To: "p", Room: "B"}} {
+			if n := testing.AllocsPerRun(100, func() { dst, _ = r.Recipients(dst[:0], "s", addr) }); n != 0 {
+				t.Errorf("Recipients(%+v) allocated %v times per call, want 0", addr, n)
+			}
+		}
 	})
 }
 
-// TestParseStampRoute runs a payload through the full relay pipeline.
-func TestParseStampRoute(t *testing.T) {
+func TestOthers(t *testing.T) {
+	r := newRegistry(t, nil)
+	mustConnect(t, r, "a", "call")
+	mustConnect(t, r, "b", "call")
+	mustConnect(t, r, "c", "call")
+	mustConnect(t, r, "d", "other")
+	tests := []struct {
+		id   PeerID
+		room string
+		want []PeerID
+	}{
+		{"a", "call", []PeerID{"b", "c"}},
+		{"c", "call", []PeerID{"a", "b"}},
+		{"d", "call", []PeerID{"a", "b", "c"}}, // not a member: all of them
+		{"d", "other", nil},
+		{"a", "nowhere", nil},
+	}
+	for _, tt := range tests {
+		got := r.Others([]PeerID{"kept"}, tt.id, tt.room)
+		if got[0] != "kept" || !slices.Equal(sortedIDs(got[1:]), tt.want) {
+			t.Errorf("Others(%q, %q) = %q, want kept then %q", tt.id, tt.room, got, tt.want)
+		}
+	}
+}
+
+// TestRelayPipeline runs a payload through what the server does for every
+// relayed event: read the address, find the recipients, stamp "from".
+func TestRelayPipeline(t *testing.T) {
 	r := newRegistry(t, nil)
 	mustConnect(t, r, "alice", "call")
 	mustConnect(t, r, "bob", "call")
-	payload := map[string]any{"to": "bob", "from": "mallory", "sdp": "v=0"}
+	mustConnect(t, r, "carol", "call")
+	payload := json.RawMessage(`{"to":"bob","from":"mallory","sdp":"v=0"}`)
 
 	addr, err := ParseAddress(payload)
 	if err != nil {
 		t.Fatalf("ParseAddress = %v", err)
 	}
-	route := mustRoute(t, r, "alice", addr)
-	wantRoute(t, route, nil, "bob")
-	stamped := Stamp(payload, "alice").(map[string]any)
-	if stamped["from"] != "alice" || stamped["to"] != "bob" || stamped["sdp"] != "v=0" {
-		t.Errorf("stamped payload = %#v", stamped)
+	wantRecipients(t, r, "alice", addr, "bob")
+	var got map[string]any
+	if err := json.Unmarshal(AppendStamped(nil, payload, "alice"), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got["from"] != "alice" || got["to"] != "bob" || got["sdp"] != "v=0" || len(got) != 3 {
+		t.Errorf("stamped payload = %#v", got)
 	}
 }

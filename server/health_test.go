@@ -51,7 +51,7 @@ func TestReadyz(t *testing.T) {
 			name:     "empty",
 			before:   func(*testing.T) {},
 			wantCode: http.StatusOK,
-			wantBody: map[string]any{"status": "ready", "peers": 0.0, "rooms": 0.0, "stalled_connects": 0.0, "transport_rooms": 0.0},
+			wantBody: map[string]any{"status": "ready", "peers": 0.0, "rooms": 0.0, "sessions": 0.0, "stalled_connects": 0.0, "slow_consumers": 0.0},
 		},
 		{
 			name: "two peers in two rooms",
@@ -65,13 +65,13 @@ func TestReadyz(t *testing.T) {
 				}
 			},
 			wantCode: http.StatusOK,
-			wantBody: map[string]any{"status": "ready", "peers": 2.0, "rooms": 2.0, "stalled_connects": 0.0, "transport_rooms": 0.0},
+			wantBody: map[string]any{"status": "ready", "peers": 2.0, "rooms": 2.0, "sessions": 0.0, "stalled_connects": 0.0, "slow_consumers": 0.0},
 		},
 		{
 			name:     "draining",
 			before:   func(*testing.T) { s.draining.Store(true) },
 			wantCode: http.StatusServiceUnavailable,
-			wantBody: map[string]any{"status": "draining", "peers": 2.0, "rooms": 2.0, "stalled_connects": 0.0, "transport_rooms": 0.0},
+			wantBody: map[string]any{"status": "draining", "peers": 2.0, "rooms": 2.0, "sessions": 0.0, "stalled_connects": 0.0, "slow_consumers": 0.0},
 		},
 	}
 	for _, st := range steps {

@@ -12,13 +12,13 @@ import (
 )
 
 // routes is the whole HTTP surface, in one place.
-func (s *Server) routes(transport, bundle, page http.Handler) http.Handler {
+func (s *Server) routes(sockets, bundle, page http.Handler) http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.Recoverer)
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Route("/socket.io", func(r chi.Router) {
-		r.Handle("/", transport)           // Engine.IO: polling and websocket
+		r.Handle("/", sockets)             // Engine.IO: polling and websocket
 		r.Get("/{file}", bundle.ServeHTTP) // the official client bundle
 		r.Head("/{file}", bundle.ServeHTTP)
 	})

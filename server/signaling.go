@@ -42,7 +42,7 @@ func (s *signaling) Connect(sock *transport.Socket, auth json.RawMessage) error 
 	sock.SetValue(c)
 	s.peers.add(c)
 	room := requestedRoom(auth, sock.Handshake())
-	j, err := s.registry.Connect(c.id, rooms.SpaceSocketIO, room)
+	j, err := s.registry.Connect(c.id, room)
 	if err != nil {
 		if room == "" {
 			room = s.registry.Config().DefaultRoom
@@ -269,7 +269,7 @@ func joinResult(id rooms.PeerID, j rooms.Joined) map[string]any {
 	clients := make(map[string]any, len(j.Others))
 	for i, other := range j.Others {
 		peers[i] = string(other)
-		clients[string(other)] = rooms.DefaultResources
+		clients[string(other)] = map[string]any{}
 	}
 	return map[string]any{"room": j.Room, "id": string(id), "peers": peers, "clients": clients}
 }

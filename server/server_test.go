@@ -18,7 +18,7 @@ import (
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // newTestServer builds a server from DefaultConfig changed by mutate.
-func newTestServer(t *testing.T, mutate func(*Config)) *Server {
+func newTestServer(t testing.TB, mutate func(*Config)) *Server {
 	t.Helper()
 	cfg := DefaultConfig()
 	if mutate != nil {

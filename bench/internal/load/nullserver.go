@@ -89,7 +89,16 @@ func (s *NullServer) event(c *nullConn, p []byte) {
 	if bytes.HasPrefix(p[i:], []byte(`["join",`)) {
 		var args []any
 		_ = json.Unmarshal(p[i:], &args)
-		room, _ := args[1].(string)
+		room := ""
+		if len(args) > 1 {
+			room, _ = args[1].(string)
+		}
+		if room == "" {
+			if ack != "" {
+				c.send([]byte("43" + ack + `[{"code":"invalid-room","message":"join needs a room name"}]`))
+			}
+			return
+		}
 		peers := s.join(c, room)
 		if ack != "" {
 			b, _ := json.Marshal([]any{nil, map[string]any{"room": room, "id": c.id, "peers": peers, "clients": map[string]any{}}})

@@ -39,13 +39,20 @@ func (c *nullConn) send(b []byte) {
 	c.wmu.Unlock()
 }
 
-// ServeNull serves a NullServer on ln until it fails.
-func ServeNull(ln net.Listener) error {
+// NewNullServer is a null relay with no rooms yet. Served on several
+// listeners, it is several nodes that share every room.
+func NewNullServer() *NullServer {
 	s := &NullServer{rooms: make(map[string][]*nullConn)}
 	s.up.CheckOrigin = func(*http.Request) bool { return true }
-	return http.Serve(ln, s)
+	return s
 }
 
+// ServeNull serves a NullServer on ln until it fails.
+func ServeNull(ln net.Listener) error {
+	return http.Serve(ln, NewNullServer())
+}
+
+// ServeHTTP serves one Engine.IO websocket connection.
 func (s *NullServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("transport") != "websocket" {
 		http.Error(w, "websocket only", http.StatusBadRequest)

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -23,7 +24,8 @@ func compareCmd(ctx context.Context, args []string) error {
 	roomcast := fs.String("roomcast", "bin/roomcast", "the roomcast binary")
 	node := fs.String("node", "node", "the node binary")
 	reference := fs.String("reference", "bench/reference/server.mjs", "the Node.js reference server")
-	only := fs.String("setups", "", "comma-separated setup keys to run (default all: roomcast, reference, roomcast-all, roomcast-gogc400, null)")
+	only := fs.String("setups", "", "comma-separated setup keys to run (default all: "+strings.Join(setupKeys(), ", ")+")")
+	scenarios := fs.String("scenarios", "", "comma-separated scenarios to run (default all: "+strings.Join(load.Scenarios, ", ")+")")
 	noPin := fs.Bool("no-pin", false, "do not pin servers and generator to cores")
 	quiet := fs.Duration("quiet-wait", 5*time.Second, "before each run, wait at most this long for other processes to leave the machine quiet")
 	quietBudget := fs.Duration("quiet-budget", time.Minute, "wait for quiet at most this long in all")
@@ -57,18 +59,28 @@ func compareCmd(ctx context.Context, args []string) error {
 	}
 	setups := load.Setups()
 	if *smoke {
-		setups = setups[:2]
+		setups = load.SmokeSetups()
 	}
 	if *only != "" {
 		var keep []load.Setup
-		for _, su := range setups {
-			for _, k := range strings.Split(*only, ",") {
-				if strings.TrimSpace(k) == su.Key {
-					keep = append(keep, su)
-				}
+		for _, k := range strings.Split(*only, ",") {
+			i := slices.IndexFunc(setups, func(su load.Setup) bool { return su.Key == strings.TrimSpace(k) })
+			if i < 0 {
+				return fmt.Errorf("--setups: no setup %q (have %s)", k, strings.Join(setupKeys(), ", "))
 			}
+			keep = append(keep, setups[i])
 		}
 		setups = keep
+	}
+	var scenarioList []string
+	if *scenarios != "" {
+		for _, sc := range strings.Split(*scenarios, ",") {
+			sc = strings.TrimSpace(sc)
+			if !slices.Contains(load.Scenarios, sc) {
+				return fmt.Errorf("--scenarios: no scenario %q (have %s)", sc, strings.Join(load.Scenarios, ", "))
+			}
+			scenarioList = append(scenarioList, sc)
+		}
 	}
 	var lim syscall.Rlimit
 	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil && !*smoke && lim.Cur < 12000 {
@@ -83,7 +95,7 @@ func compareCmd(ctx context.Context, args []string) error {
 	defer cancel()
 	rep, err := load.Compare(ctx, load.CompareOptions{
 		Roomcast: *roomcast, Node: *node, Reference: *reference, Generator: self,
-		Pin: pin, Smoke: *smoke, Setups: setups, Log: os.Stderr,
+		Pin: pin, Smoke: *smoke, Setups: setups, Scenarios: scenarioList, Log: os.Stderr,
 		QuietWait: *quiet, QuietBudget: *quietBudget, Budget: *budget, OptionalReserve: 150 * time.Second,
 	})
 	if err != nil {
@@ -108,4 +120,13 @@ func compareCmd(ctx context.Context, args []string) error {
 		return fmt.Errorf("%d problems: %s", len(rep.Problems), strings.Join(rep.Problems, "; "))
 	}
 	return nil
+}
+
+// setupKeys are the keys of every setup, for --setups.
+func setupKeys() []string {
+	var keys []string
+	for _, su := range load.Setups() {
+		keys = append(keys, su.Key)
+	}
+	return keys
 }

@@ -9,8 +9,9 @@
 //	    print the Markdown of saved results again
 //	loadgen nullserver [--addr 127.0.0.1:0]
 //	    the null relay: the least a server can do, to calibrate the generator
-//	loadgen run --scenario pairs|classroom|idle|storm --addr 127.0.0.1:PORT [--pid N] [--smoke] [--json]
-//	    one scenario against a running server (pid: for its CPU and RSS)
+//	loadgen run --scenario pairs|classroom|idle|storm --addr 127.0.0.1:PORT[,...] [--pid N[,...]] [--smoke] [--json]
+//	    one scenario against a running server, or against several nodes that
+//	    each room's members are spread over (pids: for their CPU and RSS)
 //
 // Loopback addresses only.
 package main
@@ -70,6 +71,7 @@ func reportCmd(args []string) error {
 	if err := json.Unmarshal(b, &rep); err != nil {
 		return err
 	}
+	rep.AdoptCurrentSetups()
 	fmt.Print(rep.Markdown())
 	return nil
 }
@@ -99,15 +101,15 @@ func nullCmd(args []string) error {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: loadgen compare [--smoke] [--out FILE] | loadgen run --scenario NAME --addr HOST:PORT [--pid N] [--smoke] [--json] | loadgen report FILE.json | loadgen nullserver [--addr 127.0.0.1:0]")
+	fmt.Fprintln(os.Stderr, "usage: loadgen compare [--smoke] [--out FILE] | loadgen run --scenario NAME --addr HOST:PORT[,...] [--pid N[,...]] [--smoke] [--json] | loadgen report FILE.json | loadgen nullserver [--addr 127.0.0.1:0]")
 	os.Exit(2)
 }
 
 func runCmd(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("run", flag.ExitOnError)
 	scenario := fs.String("scenario", "pairs", "pairs, classroom, idle or storm")
-	addr := fs.String("addr", "", "the server, host:port on loopback")
-	pid := fs.Int("pid", 0, "the server's pid, for its CPU time and RSS")
+	addr := fs.String("addr", "", "the server, host:port on loopback; several, comma-separated, spread each room's members over them")
+	pid := fs.String("pid", "", "the servers' pids, comma-separated, for their CPU time and RSS")
 	smoke := fs.Bool("smoke", false, "the smoke profile: small, fixed rates")
 	asJSON := fs.Bool("json", false, "print the result as JSON on stdout")
 	limit := fs.Duration("timeout", 5*time.Minute, "give up after this long")
@@ -116,6 +118,7 @@ func runCmd(ctx context.Context, args []string) error {
 	rates := fs.String("rates", "", "relay scenarios: comma-separated delivered ev/s to hold instead of the ramp")
 	step := fs.Duration("step", 0, "relay scenarios: override how long each rate is held")
 	startRate := fs.Float64("start-rate", 0, "relay scenarios: override the ramp's first delivered ev/s")
+	sameRate := fs.Float64("same-rate", 0, "relay scenarios: hold this delivered ev/s for one more step at the end (the reference's half-load rate)")
 	cpuprofile := fs.String("cpuprofile", "", "write the generator's own CPU profile here")
 	_ = fs.Parse(args)
 	if *cpuprofile != "" {
@@ -130,6 +133,14 @@ func runCmd(ctx context.Context, args []string) error {
 	}
 	if *addr == "" {
 		return fmt.Errorf("--addr is required")
+	}
+	addrs := strings.Split(*addr, ",")
+	pids, err := parsePIDs(*pid)
+	if err != nil {
+		return err
+	}
+	if *sameRate < 0 {
+		return fmt.Errorf("--same-rate %v: a rate is positive", *sameRate)
 	}
 	raiseFileLimit()
 	ctx, cancel := context.WithTimeout(ctx, *limit)
@@ -151,6 +162,7 @@ func runCmd(ctx context.Context, args []string) error {
 		if *startRate > 0 {
 			cfg.StartRate = *startRate
 		}
+		cfg.SameRate = *sameRate
 		if *rates != "" {
 			cfg.Rates, cfg.HalfRun = nil, false
 			for _, f := range strings.Split(*rates, ",") {
@@ -162,7 +174,7 @@ func runCmd(ctx context.Context, args []string) error {
 			}
 		}
 	}
-	res := load.Run(ctx, *addr, *scenario, p, *pid, os.Stderr)
+	res := load.Run(ctx, addrs, *scenario, p, pids, os.Stderr)
 	if *asJSON {
 		return json.NewEncoder(os.Stdout).Encode(res)
 	}
@@ -172,6 +184,22 @@ func runCmd(ctx context.Context, args []string) error {
 		return fmt.Errorf("%s", res.Error)
 	}
 	return nil
+}
+
+// parsePIDs reads a comma-separated list of process ids; "" is none.
+func parsePIDs(list string) ([]int, error) {
+	if list == "" {
+		return nil, nil
+	}
+	var pids []int
+	for _, f := range strings.Split(list, ",") {
+		pid, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || pid <= 0 {
+			return nil, fmt.Errorf("--pid: %q is not a process id", f)
+		}
+		pids = append(pids, pid)
+	}
+	return pids, nil
 }
 
 // raiseFileLimit lifts the soft limit on open files to the hard one: the

@@ -15,7 +15,8 @@ import (
 // bench-smoke` runs, against a real roomcast and against the Node.js
 // reference: every relayed event must arrive exactly once, in order, in its
 // room only, every relay and join must be acked, every idle connection kept.
-// No timing is asserted.
+// Then the generator's side of a multi-node setup, against two roomcast
+// processes that share nothing (spreadOverNodes). No timing is asserted.
 func TestSmoke(t *testing.T) {
 	// Building roomcast (race-built when the tests are) is not part of the
 	// budget: with a cold build cache it alone can take longer.
@@ -24,12 +25,14 @@ func TestSmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(cleanup)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	// Each subtest's deadline: a bound, never reached when things work.
+	const budget = 30 * time.Second
 
 	t.Run("roomcast", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), budget)
+		defer cancel()
 		srv := roomcasttest.Start(t, bin)
-		smoke(ctx, t, srv.Addr)
+		smoke(ctx, t, []string{srv.Addr})
 	})
 	t.Run("reference", func(t *testing.T) {
 		node := roomcasttest.RequireTool(t, "node")
@@ -39,6 +42,8 @@ func TestSmoke(t *testing.T) {
 			}
 			t.Skipf("socket.io is not installed (go tool task deps): %v", err)
 		}
+		ctx, cancel := context.WithTimeout(context.Background(), budget)
+		defer cancel()
 		srv, err := load.Start(load.ReferenceSpec(node, filepath.Join("..", "reference", "server.mjs")))
 		if err != nil {
 			t.Fatal(err)
@@ -48,16 +53,58 @@ func TestSmoke(t *testing.T) {
 				t.Errorf("reference: %v", err)
 			}
 		})
-		smoke(ctx, t, srv.Addr)
+		smoke(ctx, t, []string{srv.Addr})
+	})
+	t.Run("roomcast, two nodes sharing nothing", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), budget)
+		defer cancel()
+		a, b := roomcasttest.Start(t, bin), roomcasttest.Start(t, bin)
+		spreadOverNodes(ctx, t, []string{a.Addr, b.Addr})
 	})
 }
 
-func smoke(ctx context.Context, t *testing.T, addr string) {
+// spreadOverNodes checks the generator's side of a multi-node setup against
+// servers that share no rooms: it must spread each room's members over the
+// nodes in turn, so an event reaches exactly the members of its room on its
+// sender's node (none in pairs, 4 of 9 in a classroom of 10 on two nodes),
+// each once, in order, and every relay is still acked (null).
+func spreadOverNodes(ctx context.Context, t *testing.T, addrs []string) {
+	t.Helper()
+	profile := load.SmokeProfile()
+	for _, cfg := range []load.RelayConfig{profile.Pairs, profile.Classroom} {
+		if cfg.RoomSize%len(addrs) != 0 {
+			t.Fatalf("%s: rooms of %d do not split evenly over %d nodes", cfg.Name, cfg.RoomSize, len(addrs))
+		}
+		peersOnNode := int64(cfg.RoomSize/len(addrs) - 1)
+		// The events for the other node never come: end each drain soon
+		// after the last arrival rather than after the smoke's 10 s.
+		cfg.Patience = 2 * time.Second
+		cfg.Log = testLog{t}
+		res, err := load.RunRelay(ctx, addrs, cfg)
+		if err != nil {
+			t.Fatalf("%s: %v", cfg.Name, err)
+		}
+		for _, s := range res.Steps {
+			if s.Sent == 0 || s.Delivered != s.Sent*peersOnNode {
+				t.Errorf("%s: delivered %d events for %d sent, want %d (%d receivers each on the sender's node)",
+					cfg.Name, s.Delivered, s.Sent, s.Sent*peersOnNode, peersOnNode)
+			}
+			if s.Reordered != 0 || s.Misrouted != 0 || s.Stale != 0 || s.SendErrs != 0 {
+				t.Errorf("%s: %d reordered, %d misrouted, %d stale, %d send errors", cfg.Name, s.Reordered, s.Misrouted, s.Stale, s.SendErrs)
+			}
+			if s.AcksOK != s.Sent || s.AcksErr != 0 {
+				t.Errorf("%s: %d of %d relays acked (null), %d other acks", cfg.Name, s.AcksOK, s.Sent, s.AcksErr)
+			}
+		}
+	}
+}
+
+func smoke(ctx context.Context, t *testing.T, addrs []string) {
 	t.Helper()
 	profile := load.SmokeProfile()
 	for _, scenario := range load.Scenarios {
 		// No server pid: the smoke run measures neither CPU nor memory.
-		res := load.Run(ctx, addr, scenario, profile, 0, testLog{t})
+		res := load.Run(ctx, addrs, scenario, profile, nil, testLog{t})
 		if res.Error != "" {
 			t.Errorf("%s: %s", scenario, res.Error)
 			continue

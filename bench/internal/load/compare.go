@@ -6,47 +6,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/roomcast/roomcast/internal/proc"
 	"io"
 	"os"
 	"os/exec"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/roomcast/roomcast/internal/proc"
 )
-
-// Setup is one server configuration of the comparison.
-type Setup struct {
-	Key   string `json:"key"`
-	Label string `json:"label"`
-	// Server is "roomcast" or "reference".
-	Server string   `json:"server"`
-	CPUs   string   `json:"cpus"` // taskset -c; "" for every core
-	Env    []string `json:"env,omitempty"`
-	// Scenarios this setup runs.
-	Scenarios []string `json:"scenarios"`
-	// Optional setups are skipped when the run is short of time.
-	Optional bool `json:"optional,omitempty"`
-	// Ceiling setups hold the best rate the other setups sustained in the
-	// scenario, then twice that, instead of ramping: they check that the
-	// generator can drive more than any server needed.
-	Ceiling bool `json:"ceiling,omitempty"`
-}
-
-// Setups are the comparison's server configurations, in the order each
-// scenario runs them.
-func Setups() []Setup {
-	return []Setup{
-		{Key: "roomcast", Label: "roomcast, 1 core", Server: "roomcast", CPUs: "0", Scenarios: Scenarios},
-		{Key: "reference", Label: "reference, 1 core", Server: "reference", CPUs: "0", Scenarios: Scenarios},
-		{Key: "roomcast-all", Label: "roomcast, all cores", Server: "roomcast", Scenarios: []string{"pairs", "classroom", "storm"}},
-		{Key: "roomcast-gogc400", Label: "roomcast GOGC=400, 1 core", Server: "roomcast", CPUs: "0", Env: []string{"GOGC=400"},
-			Scenarios: []string{"pairs", "idle"}, Optional: true},
-		{Key: "null", Label: "null relay, 1 core", Server: "null", CPUs: "0", Ceiling: true,
-			Scenarios: []string{"pairs", "classroom"}},
-	}
-}
 
 // CompareOptions configure a comparison run.
 type CompareOptions struct {
@@ -65,7 +35,10 @@ type CompareOptions struct {
 	// are skipped once less than OptionalReserve of it is left.
 	Budget, OptionalReserve time.Duration
 	Setups                  []Setup
-	Log                     io.Writer
+	// Scenarios to run, in the order of the package's Scenarios (default
+	// all of them).
+	Scenarios []string
+	Log       io.Writer
 }
 
 // Report is a whole comparison.
@@ -104,12 +77,16 @@ type Machine struct {
 }
 
 // Compare runs every scenario against every setup, alternating setups within
-// each scenario, each on a freshly started server.
+// each scenario, each on freshly started servers; the baseline runs first.
 func Compare(ctx context.Context, o CompareOptions) (*Report, error) {
-	rep := &Report{Started: time.Now(), Smoke: o.Smoke, Setups: o.Setups, Machine: describeMachine(o)}
+	setups := baselineFirst(o.Setups)
+	rep := &Report{Started: time.Now(), Smoke: o.Smoke, Setups: setups, Machine: describeMachine(o)}
 	quietLeft := o.QuietBudget
 	for _, scenario := range Scenarios {
-		for _, su := range o.Setups {
+		if len(o.Scenarios) > 0 && !slices.Contains(o.Scenarios, scenario) {
+			continue
+		}
+		for _, su := range setups {
 			if !slices.Contains(su.Scenarios, scenario) {
 				continue
 			}
@@ -121,15 +98,17 @@ func Compare(ctx context.Context, o CompareOptions) (*Report, error) {
 				fmt.Fprintf(o.Log, "== %s: %s skipped, short of time\n", scenario, su.Label)
 				continue
 			}
-			var rates []float64
+			var plan runPlan
 			if su.Ceiling {
 				best := rep.bestRate(scenario)
 				if best == 0 {
 					continue
 				}
-				rates = []float64{roundRate(best), roundRate(2 * best)}
+				plan.rates = []float64{roundRate(best), roundRate(2 * best)}
+			} else if !su.Baseline {
+				plan.sameRate = rep.sameRate(scenario)
 			}
-			run, err := compareOne(ctx, o, su, scenario, rates, min(o.QuietWait, quietLeft))
+			run, err := compareOne(ctx, o, su, scenario, plan, min(o.QuietWait, quietLeft))
 			quietLeft -= time.Duration(run.QuietWait * float64(time.Second))
 			if err != nil {
 				return rep, fmt.Errorf("%s against %s: %w", scenario, su.Label, err)
@@ -149,49 +128,111 @@ func Compare(ctx context.Context, o CompareOptions) (*Report, error) {
 	return rep, nil
 }
 
-func compareOne(ctx context.Context, o CompareOptions, su Setup, scenario string, rates []float64, quietWait time.Duration) (Measurement, error) {
+// baselineFirst moves the baseline setup to the front: the others need its
+// half-load rate.
+func baselineFirst(setups []Setup) []Setup {
+	out := slices.Clone(setups)
+	slices.SortStableFunc(out, func(a, b Setup) int {
+		switch {
+		case a.Baseline == b.Baseline:
+			return 0
+		case a.Baseline:
+			return -1
+		}
+		return 1
+	})
+	return out
+}
+
+// runPlan is what one run holds besides its scenario's ramp.
+type runPlan struct {
+	// rates replace the ramp (the ceiling setups).
+	rates []float64
+	// sameRate, when set, is held for one more step: the baseline's
+	// half-load rate.
+	sameRate float64
+}
+
+// generatorArgs are the arguments of `loadgen run` for one run against the
+// servers at addrs, whose pids are measured.
+func generatorArgs(scenario string, addrs []string, pids []int, smoke bool, plan runPlan) []string {
+	args := []string{"run", "--scenario", scenario, "--addr", strings.Join(addrs, ","), "--pid", joinInts(pids), "--json"}
+	if smoke {
+		args = append(args, "--smoke")
+	}
+	if len(plan.rates) > 0 {
+		rs := make([]string, len(plan.rates))
+		for i, r := range plan.rates {
+			rs[i] = fmt.Sprint(r)
+		}
+		args = append(args, "--rates", strings.Join(rs, ","))
+	}
+	if plan.sameRate > 0 && slices.Contains(relayScenarios, scenario) {
+		args = append(args, "--same-rate", fmt.Sprint(plan.sameRate))
+	}
+	return args
+}
+
+func joinInts(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ",")
+}
+
+// startNodes starts the setup's server processes.
+func startNodes(o CompareOptions, su Setup) ([]*proc.Proc, error) {
+	spec, err := su.spec(o)
+	if err != nil {
+		return nil, err
+	}
+	var srvs []*proc.Proc
+	for range su.nodes() {
+		srv, err := Start(spec)
+		if err != nil {
+			_ = stopNodes(srvs)
+			return nil, err
+		}
+		srvs = append(srvs, srv)
+	}
+	return srvs, nil
+}
+
+// stopNodes stops every server and reports the first that did not stop
+// cleanly.
+func stopNodes(srvs []*proc.Proc) error {
+	var first error
+	for _, srv := range srvs {
+		if err := srv.Stop(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+func compareOne(ctx context.Context, o CompareOptions, su Setup, scenario string, plan runPlan, quietWait time.Duration) (Measurement, error) {
 	run := Measurement{Setup: su.Key, Scenario: scenario}
 	start := time.Now()
-	var spec ServerSpec
-	switch su.Server {
-	case "roomcast":
-		spec = RoomcastSpec(o.Roomcast, su.Env...)
-	case "reference":
-		spec = ReferenceSpec(o.Node, o.Reference)
-		spec.Env = append(spec.Env, su.Env...)
-	case "null":
-		spec = NullSpec(o.Generator)
-	default:
-		return run, fmt.Errorf("unknown server %q", su.Server)
-	}
-	if o.Pin {
-		spec.CPUs = su.CPUs
-	}
-	srv, err := Start(spec)
+	srvs, err := startNodes(o, su)
 	if err != nil {
 		return run, err
 	}
-	fmt.Fprintf(o.Log, "== %s: %s, pid %d on %s\n", scenario, su.Label, srv.PID, srv.Addr)
+	var addrs []string
+	var pids []int
+	for _, srv := range srvs {
+		addrs, pids = append(addrs, srv.Addr), append(pids, srv.PID)
+	}
+	fmt.Fprintf(o.Log, "== %s: %s, pid %s on %s\n", scenario, su.Label, joinInts(pids), strings.Join(addrs, ", "))
 	if !o.Smoke {
 		wait := time.Now()
-		run.Quiet = WaitQuiet(ctx, srv.PID, quietWait)
+		run.Quiet = WaitQuiet(ctx, pids, quietWait)
 		run.QuietWait = time.Since(wait).Seconds()
 		if !run.Quiet {
 			fmt.Fprintf(o.Log, "   the machine was still busy with other processes after %.0fs: measuring anyway\n", run.QuietWait)
 		}
 	}
-	args := []string{"run", "--scenario", scenario, "--addr", srv.Addr, "--pid", fmt.Sprint(srv.PID), "--json"}
-	if o.Smoke {
-		args = append(args, "--smoke")
-	}
-	if len(rates) > 0 {
-		var rs []string
-		for _, r := range rates {
-			rs = append(rs, fmt.Sprint(r))
-		}
-		args = append(args, "--rates", strings.Join(rs, ","))
-	}
-	argv := append([]string{o.Generator}, args...)
+	argv := append([]string{o.Generator}, generatorArgs(scenario, addrs, pids, o.Smoke, plan)...)
 	if o.Pin {
 		argv = append([]string{"taskset", "-c", GeneratorCPU}, argv...)
 	}
@@ -203,7 +244,7 @@ func compareOne(ctx context.Context, o CompareOptions, su Setup, scenario string
 	cmd.Stdout = &stdout
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
-		_ = srv.Stop()
+		_ = stopNodes(srvs)
 		return run, err
 	}
 	sc := bufio.NewScanner(stderr)
@@ -211,7 +252,7 @@ func compareOne(ctx context.Context, o CompareOptions, su Setup, scenario string
 		fmt.Fprintf(o.Log, "   %s\n", sc.Text())
 	}
 	genErr := cmd.Wait()
-	stopErr := srv.Stop()
+	stopErr := stopNodes(srvs)
 	run.Seconds = time.Since(start).Seconds()
 	if err := json.Unmarshal(stdout.Bytes(), &run.Result); err != nil {
 		// Record it and go on with the other runs.
@@ -259,4 +300,19 @@ func (rep *Report) bestRate(scenario string) float64 {
 		}
 	}
 	return best
+}
+
+// sameRate is the rate every setup is compared at in a relay scenario: the
+// offered rate of the baseline's half-load step, 0 before the baseline ran
+// it.
+func (rep *Report) sameRate(scenario string) float64 {
+	for _, run := range rep.Runs {
+		if su := rep.setup(run.Setup); su == nil || !su.Baseline || run.Scenario != scenario {
+			continue
+		}
+		if rr := run.Result.Relay; rr != nil && rr.Half != nil {
+			return rr.Half.TargetRate
+		}
+	}
+	return 0
 }

@@ -10,16 +10,22 @@ import (
 	"time"
 )
 
+// idleRoomSize is the size of the idle scenario's rooms: pairs, the usual
+// call.
+const idleRoomSize = 2
+
 // IdleConfig describes the idle scenario: Conns connections joined in rooms
-// of two through auth {room}, then left idle while the server's RSS settles.
+// of idleRoomSize through auth {room}, then left idle while the servers' RSS
+// settles.
 type IdleConfig struct {
 	Conns       int
 	Concurrency int // connects in flight
-	// Settle bounds the wait for the server's RSS to stabilise, before and
+	// Settle bounds the wait for the servers' RSS to stabilise, before and
 	// after connecting.
-	Settle    time.Duration
-	ServerPID int
-	Log       io.Writer
+	Settle time.Duration
+	// ServerPIDs are the servers' processes, measured together.
+	ServerPIDs []int
+	Log        io.Writer
 }
 
 // IdleResult is the idle scenario's outcome.
@@ -38,24 +44,24 @@ type IdleResult struct {
 	CPU          CPU     `json:"cpu"`          // while connecting
 }
 
-// RunIdle measures the server's memory per idle connection and its
+// RunIdle measures the servers' memory per idle connection and their
 // connect+join rate.
-func RunIdle(ctx context.Context, addr string, cfg IdleConfig) (*IdleResult, error) {
+func RunIdle(ctx context.Context, addrs []string, cfg IdleConfig) (*IdleResult, error) {
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
 	}
 	res := &IdleResult{Conns: cfg.Conns}
-	if cfg.ServerPID > 0 {
-		rss, stable, _, err := settleRSS(ctx, cfg.ServerPID, cfg.Settle/3)
+	if len(cfg.ServerPIDs) > 0 {
+		rss, stable, _, err := settleRSS(ctx, cfg.ServerPIDs, cfg.Settle/3)
 		if err != nil {
 			return res, err
 		}
 		res.RSSBefore, res.StableBefore = rss, stable
 	}
-	meter := startCPU(cfg.ServerPID)
+	meter := startCPU(cfg.ServerPIDs)
 	start := time.Now()
-	clients, retries, err := connectAll(ctx, addr, cfg.Conns, cfg.Concurrency, func(i int) DialOptions {
-		return DialOptions{AuthRoom: fmt.Sprintf("idle-%d", i/2), Index: i}
+	clients, retries, err := connectAll(ctx, addrs, idleRoomSize, cfg.Conns, cfg.Concurrency, func(i int) DialOptions {
+		return DialOptions{AuthRoom: fmt.Sprintf("idle-%d", i/idleRoomSize), Index: i}
 	})
 	res.Retries = retries
 	if err != nil {
@@ -67,9 +73,9 @@ func RunIdle(ctx context.Context, addr string, cfg IdleConfig) (*IdleResult, err
 	res.CPU = meter.stop()
 	fmt.Fprintf(cfg.Log, "idle: %d connections joined in %.1fs (%.0f/s), %s\n",
 		cfg.Conns, res.ConnectSecs, res.ConnectRate, res.CPU)
-	if cfg.ServerPID > 0 {
+	if len(cfg.ServerPIDs) > 0 {
 		settleStart := time.Now()
-		rss, stable, peak, err := settleRSS(ctx, cfg.ServerPID, cfg.Settle)
+		rss, stable, peak, err := settleRSS(ctx, cfg.ServerPIDs, cfg.Settle)
 		if err != nil {
 			return res, err
 		}
@@ -99,18 +105,18 @@ func stableWord(stable bool) string {
 	return "NOT stable"
 }
 
-// settleRSS polls the RSS of pid every 250 ms until it has moved by at most
+// settleRSS polls the RSS of pids together every 250 ms until it has moved by at most
 // 1% (and at most 1 MB... whichever is larger) over the last 2 s, or until
 // limit. Neither roomcast nor Node can be made to collect garbage from
 // outside, so this waits for whatever collection the server does by itself.
-func settleRSS(ctx context.Context, pid int, limit time.Duration) (rss int64, stable bool, peak int64, err error) {
+func settleRSS(ctx context.Context, pids []int, limit time.Duration) (rss int64, stable bool, peak int64, err error) {
 	const every, window = 250 * time.Millisecond, 2 * time.Second
 	var samples []int64
 	deadline := time.Now().Add(limit)
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
-		rss, err = ProcRSS(pid)
+		rss, err = ServersRSS(pids)
 		if err != nil {
 			return 0, false, peak, err
 		}
@@ -141,12 +147,13 @@ func settleRSS(ctx context.Context, pid int, limit time.Duration) (rss int64, st
 // each opening the namespace without a room and then emitting join with an
 // ack, into rooms of RoomSize.
 type StormConfig struct {
-	Clients   int
-	Over      time.Duration
-	RoomSize  int
-	Timeout   time.Duration // for the whole storm
-	ServerPID int
-	Log       io.Writer
+	Clients  int
+	Over     time.Duration
+	RoomSize int
+	Timeout  time.Duration // for the whole storm
+	// ServerPIDs are the servers' processes, measured together.
+	ServerPIDs []int
+	Log        io.Writer
 }
 
 // StormResult is the join storm's outcome.
@@ -161,8 +168,9 @@ type StormResult struct {
 	CPU      CPU       `json:"cpu"`
 }
 
-// RunStorm runs the join storm.
-func RunStorm(ctx context.Context, addr string, cfg StormConfig) (*StormResult, error) {
+// RunStorm runs the join storm against the servers at addrs, each room's
+// members spread over them in turn.
+func RunStorm(ctx context.Context, addrs []string, cfg StormConfig) (*StormResult, error) {
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
 	}
@@ -175,7 +183,7 @@ func RunStorm(ctx context.Context, addr string, cfg StormConfig) (*StormResult, 
 	var retries atomic.Int64
 	var lastAck atomic.Int64
 	var wg sync.WaitGroup
-	meter := startCPU(cfg.ServerPID)
+	meter := startCPU(cfg.ServerPIDs)
 	start := time.Now()
 	spacing := cfg.Over / time.Duration(cfg.Clients)
 	tick := time.NewTicker(time.Millisecond)
@@ -184,7 +192,7 @@ func RunStorm(ctx context.Context, addr string, cfg StormConfig) (*StormResult, 
 			i := i // the inner loop moves i on
 			wg.Go(func() {
 				t0 := time.Now()
-				c, err := stormJoin(ctx, addr, i, fmt.Sprintf("storm-%d", i/cfg.RoomSize), &retries)
+				c, err := stormJoin(ctx, nodeAddr(addrs, cfg.RoomSize, i), i, fmt.Sprintf("storm-%d", i/cfg.RoomSize), &retries)
 				clients[i], errs[i] = c, err
 				if err == nil {
 					lat[i] = int64(time.Since(t0))

@@ -100,30 +100,3 @@ func TestJudge(t *testing.T) {
 		}
 	}
 }
-
-func TestMarkdown(t *testing.T) {
-	step := func(rate float64, pass bool) StepResult {
-		return StepResult{TargetRate: rate, Rate: rate, Seconds: 4, Delivered: int64(rate * 4), Pass: pass,
-			Latency: Latencies{P50: 1, P99: 10, P999: 20}, CPU: CPU{Server: 0.5, Generator: 0.3}}
-	}
-	relay := func(best float64) *RelayResult {
-		b, h := step(best, true), step(best/2, true)
-		return &RelayResult{Steps: []StepResult{b, step(2*best, false), h}, Best: &b, Half: &h, MaxSustained: best}
-	}
-	rep := &Report{Setups: Setups(), Machine: Machine{CPU: "Test CPU", Cores: 2, Pinning: true}, Runs: []Measurement{
-		{Setup: "roomcast", Scenario: "pairs", Result: Result{Scenario: "pairs", Relay: relay(6000)}, Quiet: true},
-		{Setup: "reference", Scenario: "pairs", Result: Result{Scenario: "pairs", Relay: relay(20000)}, Quiet: true},
-		{Setup: "roomcast", Scenario: "idle", Result: Result{Scenario: "idle", Idle: &IdleResult{Conns: 10, RSSAfter: 1, PerConn: 60 * 1024, ConnectSecs: 1, ConnectRate: 10}}},
-		{Setup: "reference", Scenario: "idle", Result: Result{Scenario: "idle", Idle: &IdleResult{Conns: 10, RSSAfter: 1, PerConn: 15 * 1024, ConnectSecs: 1, ConnectRate: 10}}},
-	}}
-	md := rep.Markdown()
-	for _, want := range []string{
-		"Test CPU, 2 cores",
-		"| pairs: max sustained delivered events/s | 6,000 | 20,000 | 0.30× | ≥ 1.5× | no |",
-		"| idle: server RSS per connection (KB) | 60.0 | 15.0 | 4.00× | ≤ 1.5× | no |",
-	} {
-		if !strings.Contains(md, want) {
-			t.Errorf("Markdown lacks %q:\n%s", want, md)
-		}
-	}
-}

@@ -39,13 +39,20 @@ func (c *nullConn) send(b []byte) {
 	c.wmu.Unlock()
 }
 
-// ServeNull serves a NullServer on ln until it fails.
-func ServeNull(ln net.Listener) error {
+// NewNullServer is a null relay with no rooms yet. Served on several
+// listeners, it is several nodes that share every room.
+func NewNullServer() *NullServer {
 	s := &NullServer{rooms: make(map[string][]*nullConn)}
 	s.up.CheckOrigin = func(*http.Request) bool { return true }
-	return http.Serve(ln, s)
+	return s
 }
 
+// ServeNull serves a NullServer on ln until it fails.
+func ServeNull(ln net.Listener) error {
+	return http.Serve(ln, NewNullServer())
+}
+
+// ServeHTTP serves one Engine.IO websocket connection.
 func (s *NullServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("transport") != "websocket" {
 		http.Error(w, "websocket only", http.StatusBadRequest)
@@ -89,7 +96,16 @@ func (s *NullServer) event(c *nullConn, p []byte) {
 	if bytes.HasPrefix(p[i:], []byte(`["join",`)) {
 		var args []any
 		_ = json.Unmarshal(p[i:], &args)
-		room, _ := args[1].(string)
+		room := ""
+		if len(args) > 1 {
+			room, _ = args[1].(string)
+		}
+		if room == "" {
+			if ack != "" {
+				c.send([]byte("43" + ack + `[{"code":"invalid-room","message":"join needs a room name"}]`))
+			}
+			return
+		}
 		peers := s.join(c, room)
 		if ack != "" {
 			b, _ := json.Marshal([]any{nil, map[string]any{"room": room, "id": c.id, "peers": peers, "clients": map[string]any{}}})

@@ -100,26 +100,54 @@ func ReadMachineCPU() MachineCPU {
 	return m
 }
 
-// cpuMeter measures the CPU share of the server, of the generator and of
+// cpuMeter measures the CPU share of the servers, of the generator and of
 // everything else on the machine over a window of wall time.
 type cpuMeter struct {
-	pid        int
+	pids       []int
 	start      time.Time
 	srv0, gen0 time.Duration
+	srvOK      bool
 	m0         MachineCPU
 }
 
-func startCPU(pid int) cpuMeter {
-	m := cpuMeter{pid: pid, start: time.Now(), gen0: SelfCPU(), m0: ReadMachineCPU()}
-	if pid > 0 {
-		m.srv0, _ = ProcCPU(pid)
-	}
+func startCPU(pids []int) cpuMeter {
+	m := cpuMeter{pids: pids, start: time.Now(), gen0: SelfCPU(), m0: ReadMachineCPU()}
+	m.srv0, m.srvOK = serversCPU(pids)
 	return m
+}
+
+// serversCPU is the CPU time the processes pids used together; false when
+// there are none or one cannot be read.
+func serversCPU(pids []int) (time.Duration, bool) {
+	var sum time.Duration
+	for _, pid := range pids {
+		t, err := ProcCPU(pid)
+		if err != nil {
+			return 0, false
+		}
+		sum += t
+	}
+	return sum, len(pids) > 0
+}
+
+// ServersRSS is the resident set size of the processes pids together.
+func ServersRSS(pids []int) (int64, error) {
+	var sum int64
+	for _, pid := range pids {
+		rss, err := ProcRSS(pid)
+		if err != nil {
+			return 0, err
+		}
+		sum += rss
+	}
+	return sum, nil
 }
 
 // CPU is a window's CPU use, each in cores (1 = one core busy all the time).
 type CPU struct {
-	Server    float64 `json:"server"` // -1 when the server's pid is unknown
+	// Server is the servers' time, all nodes together; -1 when their pids
+	// are unknown.
+	Server    float64 `json:"server"`
 	Generator float64 `json:"generator"`
 	// IRQ is interrupt and softirq time, which the kernel charges to no
 	// process: on an otherwise quiet machine, the loopback network stack
@@ -134,10 +162,8 @@ func (m cpuMeter) stop() CPU {
 	wall := time.Since(m.start).Seconds()
 	c := CPU{Server: -1, Generator: (SelfCPU() - m.gen0).Seconds() / wall}
 	m1 := ReadMachineCPU()
-	if m.pid > 0 {
-		if t, err := ProcCPU(m.pid); err == nil {
-			c.Server = (t - m.srv0).Seconds() / wall
-		}
+	if t, ok := serversCPU(m.pids); ok && m.srvOK {
+		c.Server = (t - m.srv0).Seconds() / wall
 	}
 	c.IRQ = (m1.IRQ - m.m0.IRQ).Seconds() / wall
 	tasks := (m1.Tasks - m.m0.Tasks).Seconds() / wall
@@ -177,14 +203,14 @@ func summarize(ns []int64) Latencies {
 const quietCores = 0.15
 
 // WaitQuiet waits up to limit for one second in which everything on the
-// machine but this process and process pid (0: none) used at most
-// quietCores, sampling every half second. It reports whether it found one.
-// Benchmarks on a shared machine run when others are quiet, if they can.
-func WaitQuiet(ctx context.Context, pid int, limit time.Duration) bool {
+// machine but this process and the servers pids used at most quietCores,
+// sampling every half second. It reports whether it found one. Benchmarks on
+// a shared machine run when others are quiet, if they can.
+func WaitQuiet(ctx context.Context, pids []int, limit time.Duration) bool {
 	deadline := time.Now().Add(limit)
 	calm := 0
 	for {
-		m := startCPU(pid)
+		m := startCPU(pids)
 		select {
 		case <-ctx.Done():
 			return false

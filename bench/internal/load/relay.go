@@ -34,6 +34,10 @@ type RelayConfig struct {
 	// HalfRun holds 50% of the best passing rate for one more step, for the
 	// latency figures.
 	HalfRun bool
+	// SameRate, when set, is held for one more step after the ramp (and the
+	// half-load step): the baseline's half-load rate, so that servers are
+	// compared at the same offered rate. Default 0: none.
+	SameRate float64
 	// Warmup is held at half StartRate, unjudged, before the first step: it
 	// lets Node's JIT and Go's heap reach their working sizes.
 	Warmup time.Duration
@@ -42,9 +46,10 @@ type RelayConfig struct {
 	// Patience ends a step's drain once nothing has arrived for this long
 	// (default 1 s); the drain never lasts over 15 s.
 	Patience time.Duration
-	// ServerPID, when known, is used for the server's CPU time.
-	ServerPID int
-	Log       io.Writer
+	// ServerPIDs, when known, are the servers' processes, measured together
+	// for CPU time and RSS.
+	ServerPIDs []int
+	Log        io.Writer
 }
 
 // A failed step during which other processes were busy is run again, up to
@@ -61,8 +66,18 @@ const (
 	minOfferedRatio   = 0.99 // of the events the step meant to send
 )
 
+// Roles of a step besides the ramp's.
+const (
+	roleHalf     = "half"      // 50% of the best passing rate
+	roleSameRate = "same-rate" // RelayConfig.SameRate
+)
+
 // StepResult is one rate held for one step.
 type StepResult struct {
+	// Role is "" for a step of the ramp (or of fixed rates), "half" for the
+	// step at 50% of the best passing rate, "same-rate" for the step at
+	// RelayConfig.SameRate.
+	Role string `json:"role,omitempty"`
 	// TargetRate is the delivered events/s the step offered: sends/s times
 	// the fan-out (RoomSize-1).
 	TargetRate float64 `json:"target_rate"`
@@ -100,6 +115,7 @@ type RelayResult struct {
 	Steps         []StepResult `json:"steps"`
 	Best          *StepResult  `json:"best,omitempty"` // highest passing step
 	Half          *StepResult  `json:"half,omitempty"` // 50% of Best
+	Same          *StepResult  `json:"same,omitempty"` // at RelayConfig.SameRate
 	MaxSustained  float64      `json:"max_sustained"`  // Best.Rate
 	MaxGenCPU     float64      `json:"max_generator_cpu"`
 	ServerRSSPeak int64        `json:"server_rss_peak"`
@@ -126,8 +142,9 @@ type relayRun struct {
 	stale     atomic.Int64
 }
 
-// RunRelay connects the clients, runs the steps and closes the clients.
-func RunRelay(ctx context.Context, addr string, cfg RelayConfig) (*RelayResult, error) {
+// RunRelay connects the clients to the servers at addrs (each room's members
+// spread over them in turn), runs the steps and closes the clients.
+func RunRelay(ctx context.Context, addrs []string, cfg RelayConfig) (*RelayResult, error) {
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
 	}
@@ -141,7 +158,7 @@ func RunRelay(ctx context.Context, addr string, cfg RelayConfig) (*RelayResult, 
 	}
 	res := &RelayResult{Name: cfg.Name, Clients: n, RoomSize: cfg.RoomSize}
 	start := time.Now()
-	clients, retries, err := connectAll(ctx, addr, n, 200, func(i int) DialOptions {
+	clients, retries, err := connectAll(ctx, addrs, cfg.RoomSize, n, 200, func(i int) DialOptions {
 		return DialOptions{AuthRoom: fmt.Sprintf("%s-%d", cfg.Name, i/cfg.RoomSize), Index: i, OnBench: r.onBench}
 	})
 	res.ConnectRetry = retries
@@ -166,7 +183,7 @@ func RunRelay(ctx context.Context, addr string, cfg RelayConfig) (*RelayResult, 
 	}
 
 	noisy := 0
-	run := func(rate float64) (StepResult, error) {
+	run := func(rate float64, role string) (StepResult, error) {
 		var s StepResult
 		for again := 0; ; again++ {
 			var err error
@@ -174,6 +191,7 @@ func RunRelay(ctx context.Context, addr string, cfg RelayConfig) (*RelayResult, 
 			if err != nil {
 				return s, err
 			}
+			s.Role = role
 			// Fixed rates (the smoke run) judge correctness only: no reruns.
 			if s.Pass || len(cfg.Rates) > 0 || s.CPU.Other <= busyOthers || again >= noisyPerStep || noisy >= noisyPerScenario {
 				break
@@ -184,18 +202,21 @@ func RunRelay(ctx context.Context, addr string, cfg RelayConfig) (*RelayResult, 
 			s.Noisy = true
 			res.Steps = append(res.Steps, s)
 			fmt.Fprintf(cfg.Log, "%s: %6.0f ev/s failed (%s) while other processes used %.0f%% of a core: running it again\n", cfg.Name, rate, s.Why, 100*s.CPU.Other)
-			WaitQuiet(ctx, cfg.ServerPID, 3*time.Second)
+			WaitQuiet(ctx, cfg.ServerPIDs, 3*time.Second)
 		}
 		res.Steps = append(res.Steps, s)
 		res.MaxGenCPU = max(res.MaxGenCPU, s.CPU.Generator)
-		if cfg.ServerPID > 0 {
-			if rss, err := ProcRSS(cfg.ServerPID); err == nil {
+		if len(cfg.ServerPIDs) > 0 {
+			if rss, err := ServersRSS(cfg.ServerPIDs); err == nil {
 				res.ServerRSSPeak = max(res.ServerRSSPeak, rss)
 			}
 		}
 		verdict := "pass"
 		if !s.Pass {
 			verdict = "FAIL: " + s.Why
+		}
+		if role != "" {
+			verdict += " (" + role + ")"
 		}
 		fmt.Fprintf(cfg.Log, "%s: %6.0f ev/s offered: delivered %.0f ev/s, ratio %.5f, reordered %d, p50 %.2f ms, p99 %.2f ms, %s: %s\n",
 			cfg.Name, rate, s.Rate, s.Ratio, s.Reordered, s.Latency.P50, s.Latency.P99, s.CPU, verdict)
@@ -204,7 +225,7 @@ func RunRelay(ctx context.Context, addr string, cfg RelayConfig) (*RelayResult, 
 
 	if len(cfg.Rates) > 0 {
 		for _, rate := range cfg.Rates {
-			s, err := run(rate)
+			s, err := run(rate, "")
 			if err != nil {
 				return res, err
 			}
@@ -213,7 +234,7 @@ func RunRelay(ctx context.Context, addr string, cfg RelayConfig) (*RelayResult, 
 			}
 		}
 	} else {
-		best, err := ramp(cfg, run)
+		best, err := ramp(cfg, func(rate float64) (StepResult, error) { return run(rate, "") })
 		if err != nil {
 			return res, err
 		}
@@ -223,12 +244,22 @@ func RunRelay(ctx context.Context, addr string, cfg RelayConfig) (*RelayResult, 
 		res.MaxSustained = res.Best.Rate
 		if cfg.HalfRun {
 			noisy = min(noisy, noisyPerScenario-noisyPerStep) // the latency figures may always be retried
-			s, err := run(roundRate(res.Best.TargetRate / 2))
+			s, err := run(roundRate(res.Best.TargetRate/2), roleHalf)
 			if err != nil {
 				return res, err
 			}
 			res.Half = &s
 		}
+	}
+	// Held whether or not the server sustained anything: the comparison at
+	// the same rate needs a figure either way.
+	if cfg.SameRate > 0 {
+		noisy = min(noisy, noisyPerScenario-noisyPerStep)
+		s, err := run(cfg.SameRate, roleSameRate)
+		if err != nil {
+			return res, err
+		}
+		res.Same = &s
 	}
 	return res, nil
 }
@@ -320,7 +351,7 @@ func (r *relayRun) runStep(ctx context.Context, rate float64) (StepResult, error
 	senders := min(2, len(r.clients))
 	var sent, sendErrs atomic.Int64
 	var wg sync.WaitGroup
-	meter := startCPU(cfg.ServerPID)
+	meter := startCPU(cfg.ServerPIDs)
 	start := time.Now()
 	for w := range senders {
 		var mine []*Client
@@ -544,7 +575,9 @@ func (r *relayRun) onBench(c *Client, frame []byte) {
 // connectAll opens n clients, conc at a time, each retried twice (roomcast
 // closes a connection whose namespace connect stalled; a real client then
 // reconnects), and waits for each one's "joined" when it asked for a room.
-func connectAll(ctx context.Context, addr string, n, conc int, opts func(int) DialOptions) ([]*Client, int64, error) {
+// Rooms hold roomSize consecutive clients, whose members go to the servers
+// at addrs in turn (nodeAddr).
+func connectAll(ctx context.Context, addrs []string, roomSize, n, conc int, opts func(int) DialOptions) ([]*Client, int64, error) {
 	clients := make([]*Client, n)
 	var retries atomic.Int64
 	var firstErr error
@@ -558,7 +591,7 @@ func connectAll(ctx context.Context, addr string, n, conc int, opts func(int) Di
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			c, err := dialJoined(ctx, addr, opts(i), &retries)
+			c, err := dialJoined(ctx, nodeAddr(addrs, roomSize, i), opts(i), &retries)
 			if err != nil {
 				once.Do(func() { firstErr = fmt.Errorf("client %d: %w", i, err) })
 				return

@@ -2,8 +2,6 @@ package load
 
 import (
 	"fmt"
-	"math"
-	"slices"
 	"strings"
 	"time"
 )
@@ -32,17 +30,6 @@ func (rep *Report) setup(key string) *Setup {
 	return nil
 }
 
-// metric is one row: how to read it from a result, and how to judge the
-// ratio roomcast/reference.
-type metric struct {
-	name     string
-	scenario string
-	value    func(*Result) (float64, bool)
-	format   func(float64) string
-	target   string             // "" for none
-	met      func(float64) bool // of the ratio
-}
-
 func relayBest(r *Result) (float64, bool) {
 	if r.Relay == nil || r.Relay.Best == nil {
 		return 0, false
@@ -50,180 +37,16 @@ func relayBest(r *Result) (float64, bool) {
 	return r.Relay.MaxSustained, true
 }
 
-func relayHalf(read func(*StepResult) float64) func(*Result) (float64, bool) {
-	return func(r *Result) (float64, bool) {
-		if r.Relay == nil || r.Relay.Half == nil {
-			return 0, false
-		}
-		return read(r.Relay.Half), true
+// heading starts a section, after exactly one blank line.
+func heading(b *strings.Builder, title string) {
+	switch s := b.String(); {
+	case strings.HasSuffix(s, "\n\n"):
+	case strings.HasSuffix(s, "\n"):
+		b.WriteString("\n")
+	default:
+		b.WriteString("\n\n")
 	}
-}
-
-// relayAt reads the last clean step held at rate: every ramp starts at the
-// same rate, which makes it the one load every server carried.
-func relayAt(rate float64, read func(*StepResult) float64) func(*Result) (float64, bool) {
-	return func(r *Result) (float64, bool) {
-		if r.Relay == nil {
-			return 0, false
-		}
-		for i := len(r.Relay.Steps) - 1; i >= 0; i-- {
-			if s := &r.Relay.Steps[i]; s.TargetRate == rate && !s.Noisy && s.CPU.Server >= 0 {
-				return read(s), true
-			}
-		}
-		return 0, false
-	}
-}
-
-func cpuPerEvent(s *StepResult) float64 {
-	if s.Delivered == 0 || s.CPU.Server < 0 {
-		return math.NaN()
-	}
-	return s.CPU.Server * s.Seconds / float64(s.Delivered) * 1e6
-}
-
-func relayMetrics(scenario string, maxTarget string, maxMet func(float64) bool) []metric {
-	ms := func(v float64) string { return fmt.Sprintf("%.2f", v) }
-	return []metric{
-		{name: scenario + ": max sustained delivered events/s", scenario: scenario, value: relayBest, format: count,
-			target: maxTarget, met: maxMet},
-		{name: scenario + ": latency p50 at 50% of max (ms)", scenario: scenario,
-			value: relayHalf(func(s *StepResult) float64 { return s.Latency.P50 }), format: ms},
-		{name: scenario + ": latency p99 at 50% of max (ms)", scenario: scenario,
-			value: relayHalf(func(s *StepResult) float64 { return s.Latency.P99 }), format: ms,
-			target: "≤ 1×", met: func(r float64) bool { return r <= 1 }},
-		{name: scenario + ": latency p99.9 at 50% of max (ms)", scenario: scenario,
-			value: relayHalf(func(s *StepResult) float64 { return s.Latency.P999 }), format: ms},
-		{name: scenario + ": server CPU at 4,000 delivered ev/s (% of a core)", scenario: scenario,
-			value: relayAt(4000, func(s *StepResult) float64 { return 100 * s.CPU.Server }), format: func(v float64) string { return fmt.Sprintf("%.0f%%", v) }},
-		{name: scenario + ": server CPU per delivered event at max (µs)", scenario: scenario,
-			value: func(r *Result) (float64, bool) {
-				if r.Relay == nil || r.Relay.Best == nil {
-					return 0, false
-				}
-				return cpuPerEvent(r.Relay.Best), true
-			}, format: func(v float64) string { return fmt.Sprintf("%.1f", v) }},
-	}
-}
-
-func count(v float64) string {
-	s := fmt.Sprintf("%.0f", v)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
-func atLeast(x float64) func(float64) bool { return func(r float64) bool { return r >= x } }
-
-func perCoreMetrics() []metric {
-	out := relayMetrics("pairs", "≥ 1.5×", atLeast(1.5))
-	out = append(out, relayMetrics("classroom", "≥ 1.5×", atLeast(1.5))...)
-	return append(out,
-		metric{name: "idle: server RSS per connection (KB)", scenario: "idle",
-			value: func(r *Result) (float64, bool) {
-				if r.Idle == nil || r.Idle.RSSAfter == 0 {
-					return 0, false
-				}
-				return r.Idle.PerConn / 1024, true
-			}, format: func(v float64) string { return fmt.Sprintf("%.1f", v) },
-			target: "≤ 1.5×", met: func(r float64) bool { return r <= 1.5 }},
-		metric{name: "idle: connect+join rate (connections/s)", scenario: "idle",
-			value: func(r *Result) (float64, bool) {
-				if r.Idle == nil || r.Idle.ConnectSecs == 0 {
-					return 0, false
-				}
-				return r.Idle.ConnectRate, true
-			}, format: count},
-		metric{name: "join storm: all joins acked after (s)", scenario: "storm",
-			value: func(r *Result) (float64, bool) {
-				if r.Storm == nil || r.Storm.Acked == 0 {
-					return 0, false
-				}
-				return r.Storm.AllSecs, true
-			}, format: func(v float64) string { return fmt.Sprintf("%.2f", v) }},
-		metric{name: "join storm: join latency p99 (ms)", scenario: "storm",
-			value: func(r *Result) (float64, bool) {
-				if r.Storm == nil || r.Storm.Acked == 0 {
-					return 0, false
-				}
-				return r.Storm.Latency.P99, true
-			}, format: func(v float64) string { return fmt.Sprintf("%.0f", v) }},
-		metric{name: "join storm: failed joins", scenario: "storm",
-			value: func(r *Result) (float64, bool) {
-				if r.Storm == nil {
-					return 0, false
-				}
-				return float64(r.Storm.Errors), true
-			}, format: count},
-		metric{name: "join storm: reconnects after a stalled connect", scenario: "storm",
-			value: func(r *Result) (float64, bool) {
-				if r.Storm == nil {
-					return 0, false
-				}
-				return float64(r.Storm.Retries), true
-			}, format: count},
-	)
-}
-
-// table renders metrics for the given setups; the ratio is the first setup's
-// value over the reference's.
-func (rep *Report) table(b *strings.Builder, metrics []metric, setups []string, ratioOf, ratioTo string) {
-	labels := make([]string, len(setups))
-	for i, k := range setups {
-		labels[i] = k
-		if su := rep.setup(k); su != nil {
-			labels[i] = su.Label
-		}
-	}
-	ratioLabel := "ratio"
-	if a, c := rep.setup(ratioOf), rep.setup(ratioTo); a != nil && c != nil {
-		ratioLabel = a.Server + " / " + c.Server
-		if a.Server == c.Server {
-			ratioLabel = a.Label + " / " + c.Label
-		}
-	}
-	fmt.Fprintf(b, "| metric | %s | %s | target | met |\n", strings.Join(labels, " | "), ratioLabel)
-	fmt.Fprintf(b, "|---|%s---:|---|---|\n", strings.Repeat("---:|", len(setups)))
-	for _, m := range metrics {
-		vals := make([]string, len(setups))
-		var num, den float64
-		var haveNum, haveDen bool
-		for i, k := range setups {
-			vals[i] = "–"
-			if r := rep.find(k, m.scenario); r != nil {
-				if v, ok := m.value(r); ok && !math.IsNaN(v) {
-					vals[i] = m.format(v)
-					if k == ratioOf {
-						num, haveNum = v, true
-					}
-					if k == ratioTo {
-						den, haveDen = v, true
-					}
-				}
-			}
-		}
-		ratio, met := "–", ""
-		if haveNum && haveDen && den != 0 {
-			q := num / den
-			ratio = fmt.Sprintf("%.2f×", q)
-			if m.met != nil {
-				met = "no"
-				if m.met(q) {
-					met = "yes"
-				}
-			}
-		}
-		target := m.target
-		if target == "" {
-			target = "–"
-		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", m.name, strings.Join(vals, " | "), ratio, target, met)
-	}
+	fmt.Fprintf(b, "## %s\n\n", title)
 }
 
 // Markdown renders the report.
@@ -239,53 +62,36 @@ func (rep *Report) Markdown() string {
 		rep.Started.UTC().Format("2006-01-02 15:04 UTC"), m.CPU, m.Cores, m.Kernel, m.Go, m.Node, m.SIO,
 		time.Duration(rep.Seconds*float64(time.Second)).Round(time.Second))
 	if m.Pinning {
-		fmt.Fprintf(&b, "Servers marked \"1 core\" ran pinned to core 0 (`taskset -c 0`), the load generator pinned to core %s; \"all cores\" ran unpinned. Every scenario started a fresh server; setups alternated within each scenario.\n\n", GeneratorCPU)
+		fmt.Fprintf(&b, "Servers marked \"1 core\" ran pinned to core 0 (`taskset -c 0`), the load generator pinned to core %s; \"all cores\" ran unpinned. Every scenario started a fresh server; setups alternated within each scenario, the reference first.\n", GeneratorCPU)
 	} else {
-		b.WriteString("No pinning (taskset missing or a single core): servers and generator shared every core.\n\n")
+		b.WriteString("No pinning (taskset missing or a single core): servers and generator shared every core.\n")
 	}
 	if rep.Smoke {
+		b.WriteString("\n")
 		rep.smokeTable(&b)
 	} else {
-		b.WriteString("## Per core (each server pinned to one core)\n\n")
-		rep.table(&b, perCoreMetrics(), []string{"roomcast", "reference"}, "roomcast", "reference")
-		b.WriteString("\n## Per machine (roomcast on all cores; the reference is single-threaded)\n\n")
-		machine := []metric{}
-		for _, mm := range append(relayMetrics("pairs", "≥ 2.5×", atLeast(2.5))[:3], relayMetrics("classroom", "≥ 2.5×", atLeast(2.5))[:3]...) {
-			if strings.Contains(mm.name, "p50") {
-				continue
-			}
-			if strings.Contains(mm.name, "p99") {
-				mm.target, mm.met = "", nil
-			}
-			machine = append(machine, mm)
-		}
-		for _, mm := range perCoreMetrics() {
-			if mm.scenario == "storm" && strings.Contains(mm.name, "acked after") {
-				machine = append(machine, mm)
+		var rates []string
+		for _, sc := range relayScenarios {
+			if rate := rep.sameRate(sc); rate > 0 {
+				rates = append(rates, count(rate)+" delivered ev/s in "+sc)
 			}
 		}
-		rep.table(&b, machine, []string{"roomcast-all", "reference"}, "roomcast-all", "reference")
-		if rep.setup("roomcast-gogc400") != nil {
-			b.WriteString("\n## roomcast with GOGC=400 (1 core)\n\n")
-			var gogc []metric
-			ran := rep.setup("roomcast-gogc400").Scenarios
-			for _, mm := range perCoreMetrics() {
-				if !slices.Contains(ran, mm.scenario) {
-					continue
-				}
-				if strings.Contains(mm.name, "max sustained") || strings.Contains(mm.name, "p99 at") || strings.Contains(mm.name, "RSS") || strings.Contains(mm.name, "at 4,000") {
-					mm.target, mm.met = "", nil
-					gogc = append(gogc, mm)
-				}
-			}
-			rep.table(&b, gogc, []string{"roomcast-gogc400", "roomcast", "reference"}, "roomcast-gogc400", "roomcast")
+		if len(rates) > 0 {
+			fmt.Fprintf(&b, "\nSame-rate figures: after its own ramp, every setup held the reference's half-load rate: %s.\n", strings.Join(rates, ", "))
 		}
-	}
-	if !rep.Smoke {
-		if rep.setup("null") != nil {
+		metrics := rep.metrics()
+		var goals []goalRow
+		for i := range rep.Setups {
+			su := &rep.Setups[i]
+			if su.Versus != nil && rep.ran(su.Key) {
+				goals = append(goals, rep.versusTable(&b, su, metrics)...)
+			}
+		}
+		if rep.ran("null") {
 			rep.ceiling(&b)
 		}
 		rep.stepsSection(&b)
+		targets(&b, goals)
 	}
 	if len(rep.Skipped) > 0 {
 		fmt.Fprintf(&b, "\nSkipped for time: %s.\n", strings.Join(rep.Skipped, "; "))
@@ -297,6 +103,35 @@ func (rep *Report) Markdown() string {
 		}
 	}
 	return b.String()
+}
+
+// ran reports whether setup key ran any scenario.
+func (rep *Report) ran(key string) bool {
+	for _, run := range rep.Runs {
+		if run.Setup == key {
+			return true
+		}
+	}
+	return false
+}
+
+// AdoptCurrentSetups gives a report saved before setups carried their tables
+// and goals (no setup has Versus or Baseline) those of Setups(), by key, so
+// that it renders with the current tables.
+func (rep *Report) AdoptCurrentSetups() {
+	for _, su := range rep.Setups {
+		if su.Versus != nil || su.Baseline {
+			return
+		}
+	}
+	current := Setups()
+	for i := range rep.Setups {
+		for _, c := range current {
+			if c.Key == rep.Setups[i].Key {
+				rep.Setups[i].Versus, rep.Setups[i].Baseline = c.Versus, c.Baseline
+			}
+		}
+	}
 }
 
 func (rep *Report) smokeTable(b *strings.Builder) {
@@ -365,7 +200,7 @@ func (rep *Report) stepsSection(b *strings.Builder) {
 				case !s.Pass:
 					mark = "✗ " + s.Why
 				}
-				what = append(what, fmt.Sprintf("%s %s", count(s.TargetRate), mark))
+				what = append(what, fmt.Sprintf("%s %s%s", count(s.TargetRate), mark, roleNote(s.Role)))
 				note(s.CPU)
 				if s.Pass {
 					genPassing = max(genPassing, s.CPU.Generator)
@@ -410,6 +245,17 @@ func (rep *Report) stepsSection(b *strings.Builder) {
 	if len(busy) > 0 {
 		fmt.Fprintf(b, "**Warning:** other processes used over %.0f%% of a core during some steps of: %s. Failed steps of those runs were run again, up to a limit; figures from them may understate the server.\n", 100*busyOthers, strings.Join(busy, "; "))
 	}
+}
+
+// roleNote tells the Runs section which steps were not the ramp's.
+func roleNote(role string) string {
+	switch role {
+	case roleHalf:
+		return " (half of max)"
+	case roleSameRate:
+		return " (same rate)"
+	}
+	return ""
 }
 
 // ceiling reports the generator's check against the null relay: at the best

@@ -17,14 +17,19 @@ type Profile struct {
 	Storm            StormConfig
 }
 
+// rampStartRate is the first rate of every ramp, in delivered events/s: the
+// one load every server carries, which makes it a same-rate comparison at a
+// light load.
+const rampStartRate = 4000
+
 // FullProfile is the comparison's: sized so that `go tool task bench` runs
 // every scenario against every server in well under ten minutes on two cores.
 func FullProfile() Profile {
 	return Profile{
 		Pairs: RelayConfig{Name: "pairs", Rooms: 1000, RoomSize: 2, Step: 4 * time.Second,
-			StartRate: 4000, Bisect: 2, MaxSteps: 7, HalfRun: true, Warmup: 2 * time.Second},
+			StartRate: rampStartRate, Bisect: 2, MaxSteps: 7, HalfRun: true, Warmup: 2 * time.Second},
 		Classroom: RelayConfig{Name: "classroom", Rooms: 100, RoomSize: 10, Step: 4 * time.Second,
-			StartRate: 4000, Bisect: 2, MaxSteps: 7, HalfRun: true, Warmup: 2 * time.Second},
+			StartRate: rampStartRate, Bisect: 2, MaxSteps: 7, HalfRun: true, Warmup: 2 * time.Second},
 		Idle:  IdleConfig{Conns: 10000, Concurrency: 200, Settle: 15 * time.Second},
 		Storm: StormConfig{Clients: 5000, Over: 2 * time.Second, RoomSize: 10, Timeout: 40 * time.Second},
 	}
@@ -50,27 +55,32 @@ type Result struct {
 	Error    string       `json:"error,omitempty"`
 }
 
-// Run runs one scenario of p against the server at addr, whose pid (0 when
-// unknown) is measured.
-func Run(ctx context.Context, addr, scenario string, p Profile, pid int, log io.Writer) Result {
+// Run runs one scenario of p against the servers at addrs (the nodes of one
+// setup: one address, or several that each room's members are spread over),
+// whose pids (none when unknown) are measured.
+func Run(ctx context.Context, addrs []string, scenario string, p Profile, pids []int, log io.Writer) Result {
 	res := Result{Scenario: scenario}
 	var err error
+	if len(addrs) == 0 {
+		res.Error = "no server address"
+		return res
+	}
 	switch scenario {
 	case "pairs", "classroom":
 		cfg := p.Pairs
 		if scenario == "classroom" {
 			cfg = p.Classroom
 		}
-		cfg.ServerPID, cfg.Log = pid, log
-		res.Relay, err = RunRelay(ctx, addr, cfg)
+		cfg.ServerPIDs, cfg.Log = pids, log
+		res.Relay, err = RunRelay(ctx, addrs, cfg)
 	case "idle":
 		cfg := p.Idle
-		cfg.ServerPID, cfg.Log = pid, log
-		res.Idle, err = RunIdle(ctx, addr, cfg)
+		cfg.ServerPIDs, cfg.Log = pids, log
+		res.Idle, err = RunIdle(ctx, addrs, cfg)
 	case "storm":
 		cfg := p.Storm
-		cfg.ServerPID, cfg.Log = pid, log
-		res.Storm, err = RunStorm(ctx, addr, cfg)
+		cfg.ServerPIDs, cfg.Log = pids, log
+		res.Storm, err = RunStorm(ctx, addrs, cfg)
 	default:
 		err = fmt.Errorf("unknown scenario %q (want one of %v)", scenario, Scenarios)
 	}

@@ -8,9 +8,10 @@ type ServerSpec = proc.Spec
 // Start runs a server and waits until it listens.
 var Start = proc.Start
 
-// RoomcastSpec runs the roomcast binary bin on a free loopback port.
-func RoomcastSpec(bin string, env ...string) ServerSpec {
-	return ServerSpec{Name: "roomcast", Argv: []string{bin, "--addr", "127.0.0.1:0", "--log-format", "json"}, Env: env}
+// RoomcastSpec runs the roomcast binary bin on a free loopback port, with
+// default settings.
+func RoomcastSpec(bin string) ServerSpec {
+	return ServerSpec{Name: "roomcast", Argv: []string{bin, "--addr", "127.0.0.1:0", "--log-format", "json"}}
 }
 
 // ReferenceSpec runs the Node.js reference at script (bench/reference/

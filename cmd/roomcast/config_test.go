@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/roomcast/roomcast/server"
 )
@@ -71,6 +73,10 @@ func TestParseConfigFlags(t *testing.T) {
 		{"static dir", []string{"--static-dir", dir}, func(c *server.Config) { c.StaticDir = dir }},
 		{"log format", []string{"--log-format", "json"}, func(c *server.Config) { c.LogFormat = "json" }},
 		{"log level", []string{"--log-level", "debug"}, func(c *server.Config) { c.LogLevel = "debug" }},
+		{"ping interval", []string{"--ping-interval", "10s"}, func(c *server.Config) { c.PingInterval = 10 * time.Second }},
+		{"ping timeout", []string{"--ping-timeout", "5s"}, func(c *server.Config) { c.PingTimeout = 5 * time.Second }},
+		{"max message bytes", []string{"--max-message-bytes", "65536"}, func(c *server.Config) { c.MaxMessageBytes = 65536 }},
+		{"allow eio3 off", []string{"--allow-eio3=false"}, func(c *server.Config) { c.AllowEIO3 = false }},
 		{"all together", []string{
 			"--addr", "127.0.0.1:0",
 			"--allowed-origins", "https://a.example, https://b.example",
@@ -114,6 +120,12 @@ func TestParseConfigEnv(t *testing.T) {
 			func(c *server.Config) { c.Addr = "127.0.0.1:9000" }},
 		{"max peers per room", nil, map[string]string{"ROOMCAST_MAX_PEERS_PER_ROOM": "12"},
 			func(c *server.Config) { c.Rooms.MaxPeersPerRoom = 12 }},
+		{"ping interval", nil, map[string]string{"ROOMCAST_PING_INTERVAL": "1m"},
+			func(c *server.Config) { c.PingInterval = time.Minute }},
+		{"allow eio3", nil, map[string]string{"ROOMCAST_ALLOW_EIO3": "false"},
+			func(c *server.Config) { c.AllowEIO3 = false }},
+		{"max message bytes", nil, map[string]string{"ROOMCAST_MAX_MESSAGE_BYTES": "2048"},
+			func(c *server.Config) { c.MaxMessageBytes = 2048 }},
 		{"relay events", nil, map[string]string{"ROOMCAST_RELAY_EVENTS": " offer , signal "},
 			func(c *server.Config) { c.Rooms.RelayEvents = []string{"offer", "signal"} }},
 		{"set but empty default room disables it", nil, map[string]string{"ROOMCAST_DEFAULT_ROOM": ""},
@@ -161,14 +173,30 @@ func TestParseConfigLooksUpEveryFlagVariable(t *testing.T) {
 		t.Fatalf("parseConfig = %v", err)
 	}
 	slices.Sort(looked)
-	want := []string{
-		"ROOMCAST_ADDR", "ROOMCAST_ALLOWED_ORIGINS", "ROOMCAST_CONNECT_TIMEOUT", "ROOMCAST_DEBUG_ENDPOINTS", "ROOMCAST_DEFAULT_ROOM",
-		"ROOMCAST_LOG_FORMAT", "ROOMCAST_LOG_LEVEL", "ROOMCAST_MAX_PEERS_PER_ROOM",
-		"ROOMCAST_MAX_ROOMS_PER_PEER", "ROOMCAST_RELAY_EVENTS", "ROOMCAST_STATIC_DIR",
-	}
+	var want []string
+	cfg := server.DefaultConfig()
+	newFlagSet(&cfg).VisitAll(func(f *flag.Flag) {
+		want = append(want, envPrefix+strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_")))
+	})
+	slices.Sort(want)
 	if !slices.Equal(looked, want) {
 		t.Errorf("variables looked up = %q, want %q", looked, want)
 	}
+}
+
+// TestEveryFlagIsDocumented: the README's configuration table lists every
+// flag, so operators never have to read the code to find one.
+func TestEveryFlagIsDocumented(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := server.DefaultConfig()
+	newFlagSet(&cfg).VisitAll(func(f *flag.Flag) {
+		if !bytes.Contains(readme, []byte("| `--"+f.Name+"` |")) {
+			t.Errorf("README.md has no configuration table row for --%s", f.Name)
+		}
+	})
 }
 
 func TestParseConfigErrors(t *testing.T) {

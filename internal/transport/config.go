@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 )
 
@@ -67,6 +68,11 @@ type Config struct {
 	// Requests without an Origin header are always allowed. CORS answers
 	// echo an allowed origin with credentials. Default: ["*"].
 	AllowedOrigins []string
+	// Admit, when set, is asked about every handshake before any session
+	// state exists; an error refuses it with Forbidden (the error is
+	// logged). release, which may be nil, is called once when the session
+	// ends: limits on concurrent sessions count with it. Default: nil.
+	Admit func(r *http.Request) (release func(), err error)
 	// Logger receives debug lines about refused requests and malformed
 	// packets. Default: slog.Default().
 	Logger *slog.Logger

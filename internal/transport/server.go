@@ -121,7 +121,12 @@ func (srv *Server) openPolling(w http.ResponseWriter, r *http.Request, v eio.Ver
 		srv.refuse(w, r, eio.BadHandshakeMethod, "method "+r.Method)
 		return
 	}
+	release, ok := srv.admit(w, r)
+	if !ok {
+		return
+	}
 	s := newSession(srv, v, kindPolling, b64 && v == eio.V3, handshakeOf(r))
+	s.release = release
 	if !srv.register(s) {
 		srv.refuse(w, r, eio.BadRequest, "shutting down")
 		return
@@ -144,13 +149,20 @@ func (srv *Server) openWebsocket(w http.ResponseWriter, r *http.Request, v eio.V
 		return
 	}
 	hs := handshakeOf(r)
+	release, ok := srv.admit(w, r)
+	if !ok {
+		return
+	}
 	c, err := srv.upgrader.Upgrade(w, r, nil)
 	if err != nil {
+		if release != nil {
+			release()
+		}
 		return // the upgrader has answered
 	}
 	ws := newWSConn(c, srv.cfg)
 	s := newSession(srv, v, kindWebsocket, false, hs)
-	s.ws = ws
+	s.ws, s.release = ws, release
 	if !srv.register(s) {
 		ws.close()
 		return
@@ -200,10 +212,26 @@ func (srv *Server) start(s *session) {
 	}
 }
 
+// admit asks Config.Admit about a handshake; a refusal is answered here.
+func (srv *Server) admit(w http.ResponseWriter, r *http.Request) (release func(), ok bool) {
+	if srv.cfg.Admit == nil {
+		return nil, true
+	}
+	release, err := srv.cfg.Admit(r)
+	if err != nil {
+		srv.refuse(w, r, eio.Forbidden, err.Error())
+		return nil, false
+	}
+	return release, true
+}
+
 func (srv *Server) register(s *session) bool {
 	srv.mu.Lock()
 	defer srv.mu.Unlock()
 	if srv.closing {
+		if s.release != nil {
+			s.release()
+		}
 		return false
 	}
 	srv.sessions[s.id] = s
@@ -230,6 +258,9 @@ func (srv *Server) forget(s *session) {
 
 // sessionDone is the last step of a session.
 func (srv *Server) sessionDone(s *session) {
+	if s.release != nil {
+		s.release()
+	}
 	srv.stats.closed(s)
 	srv.live.Done()
 }

@@ -39,6 +39,7 @@ type session struct {
 	b64       bool
 	handshake Handshake
 	opened    time.Time
+	release   func() // Config.Admit's, or nil
 
 	mu     sync.Mutex
 	closed bool

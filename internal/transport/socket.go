@@ -16,6 +16,7 @@ import (
 type Socket struct {
 	sess    *session
 	id      string
+	pid     string
 	version sio.Version
 	value   any
 	// Guarded by sess.mu. Until connected, packets go to early and follow
@@ -28,6 +29,19 @@ type Socket struct {
 // session id (which authenticates polling requests); version 4 clients
 // compute their id from the session id, so it is that.
 func (k *Socket) ID() string { return k.id }
+
+// Recover makes the socket the continuation of an earlier one, for
+// socket.io's connection state recovery: it takes that socket's id, and the
+// connect answer carries pid, the private id the client sends back with its
+// last offset when it reconnects ({sid, pid}; socket.io 4.6+ clients then
+// report socket.recovered). A pid without an earlier id (id "") starts a
+// recoverable socket. Call it during Connect only, for version 5 sockets.
+func (k *Socket) Recover(id, pid string) {
+	if id != "" {
+		k.id = id
+	}
+	k.pid = pid
+}
 
 // Version is the client's Socket.IO protocol version.
 func (k *Socket) Version() sio.Version { return k.version }
@@ -257,8 +271,11 @@ func (s *session) connectAnswer(k *Socket) []byte {
 	if k.version == sio.V4 {
 		return b
 	}
-	b = append(b, `{"sid":`...)
-	return append(jsonscan.AppendString(b, k.id), '}')
+	b = jsonscan.AppendString(append(b, `{"sid":`...), k.id)
+	if k.pid != "" {
+		b = jsonscan.AppendString(append(b, `,"pid":`...), k.pid)
+	}
+	return append(b, '}')
 }
 
 // setSocket changes the session's socket, which close reads under mu.

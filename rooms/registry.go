@@ -2,6 +2,7 @@ package rooms
 
 import (
 	"slices"
+	"strconv"
 	"sync"
 )
 
@@ -24,11 +25,13 @@ type Registry struct {
 	relay map[string]bool
 
 	mu    sync.RWMutex
-	rooms map[string]*room
+	rooms map[roomKey]*room
 	peers map[PeerID]*peer
 }
 
 type peer struct {
+	// space scopes every room the peer names.
+	space Space
 	// rooms are the rooms the peer is in, in join order. A peer is in a
 	// handful of rooms (MaxRoomsPerPeer), so a slice beats a map both for
 	// the relay, which walks them, and for finding one by name.
@@ -50,7 +53,7 @@ func (p *peer) in(name string) *room {
 // or -1.
 func (p *peer) indexOf(name string) int {
 	for i, rm := range p.rooms {
-		if rm.name == name {
+		if rm.key.name == name {
 			return i
 		}
 	}
@@ -84,7 +87,7 @@ func NewRegistry(cfg Config) *Registry {
 	return &Registry{
 		cfg:   cfg,
 		relay: relay,
-		rooms: make(map[string]*room),
+		rooms: make(map[roomKey]*room),
 		peers: make(map[PeerID]*peer),
 	}
 }
@@ -92,19 +95,24 @@ func NewRegistry(cfg Config) *Registry {
 // Config returns the rules the registry enforces.
 func (r *Registry) Config() Config { return r.cfg }
 
-// Connect registers a new peer. A non-empty room is joined at once, as an
-// explicit join; otherwise the peer is put in the default room, if there is
-// one. The returned Joined has an empty Room when nothing was joined. The
-// peer stays registered even when the join fails, so it can try again.
-// Ids are unique per connection (the transport draws them at random); an id
-// that is already connected keeps its record and memberships.
-func (r *Registry) Connect(id PeerID, room string) (Joined, *Error) {
+// Connect registers a new peer in a space; every later call for that peer
+// is scoped to its space. A non-empty room is joined at once, as an explicit
+// join; otherwise the peer is put in the default room (of its space), if
+// there is one. The returned Joined has an empty Room when nothing was
+// joined. The peer stays registered even when the join fails, so it can try
+// again. Ids are unique per connection across spaces (the transports draw
+// them at random); an id that is already connected keeps its record and
+// memberships.
+func (r *Registry) Connect(id PeerID, space Space, room string) (Joined, *Error) {
+	if int(space) >= numSpaces {
+		return Joined{}, errorf(CodeInvalidPayload, "space "+strconv.Itoa(int(space))+" does not exist")
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, dup := r.peers[id]; dup {
 		return Joined{}, errorf(CodeInvalidPayload, "socket id "+string(id)+" is already connected")
 	}
-	p := &peer{}
+	p := &peer{space: space}
 	r.peers[id] = p
 	if room != "" {
 		return r.joinLocked(id, p, room)
@@ -137,7 +145,7 @@ func (r *Registry) joinLocked(id PeerID, p *peer, room string) (Joined, *Error) 
 	implicit := r.inDefaultImplicitly(p)
 	if p.in(room) != nil {
 		p.explicit = true
-		return Joined{Room: room, Others: r.othersLocked(id, room)}, nil
+		return Joined{Room: room, Others: r.othersLocked(roomKey{p.space, room}, id)}, nil
 	}
 	held := len(p.rooms)
 	if implicit {
@@ -160,18 +168,19 @@ func (r *Registry) admitLocked(p *peer, room string, held int) *Error {
 	if held >= r.cfg.MaxRoomsPerPeer {
 		return errorf(CodeTooManyRooms, "this socket is already in the maximum number of rooms")
 	}
-	if rm := r.rooms[room]; rm != nil && rm.size() >= r.cfg.MaxPeersPerRoom {
+	if rm := r.rooms[roomKey{p.space, room}]; rm != nil && rm.size() >= r.cfg.MaxPeersPerRoom {
 		return errorf(CodeRoomFull, "room "+room+" is full")
 	}
 	return nil
 }
 
 func (r *Registry) addLocked(id PeerID, p *peer, name string) Joined {
-	j := Joined{Room: name, Others: r.othersLocked(id, name), New: true}
-	rm := r.rooms[name]
+	key := roomKey{p.space, name}
+	j := Joined{Room: name, Others: r.othersLocked(key, id), New: true}
+	rm := r.rooms[key]
 	if rm == nil {
-		rm = newRoom(name)
-		r.rooms[name] = rm
+		rm = newRoom(key)
+		r.rooms[key] = rm
 	}
 	rm.add(id)
 	p.rooms = append(p.rooms, rm)
@@ -182,7 +191,7 @@ func (r *Registry) removeLocked(id PeerID, p *peer, rm *room) {
 	p.drop(rm)
 	rm.remove(id)
 	if rm.size() == 0 {
-		delete(r.rooms, rm.name) // an empty room must not outlive its last member
+		delete(r.rooms, rm.key) // an empty room must not outlive its last member
 	}
 }
 
@@ -193,9 +202,9 @@ func (r *Registry) inDefaultImplicitly(p *peer) bool {
 	return p.in(r.cfg.DefaultRoom) != nil
 }
 
-// othersLocked returns the members of room other than id, sorted.
-func (r *Registry) othersLocked(id PeerID, name string) []PeerID {
-	rm := r.rooms[name]
+// othersLocked returns the members of a room other than id, sorted.
+func (r *Registry) othersLocked(key roomKey, id PeerID) []PeerID {
+	rm := r.rooms[key]
 	if rm == nil {
 		return []PeerID{}
 	}
@@ -205,11 +214,29 @@ func (r *Registry) othersLocked(id PeerID, name string) []PeerID {
 }
 
 // Others appends to dst the members of room other than id, in no particular
-// order, and returns it. It allocates nothing beyond growing dst.
+// order, and returns it; room is in id's space. An id the registry no longer
+// knows counts as a socket.io peer, so that the rooms a disconnected
+// socket.io peer left can still be told. It allocates nothing beyond growing
+// dst.
 func (r *Registry) Others(dst []PeerID, id PeerID, room string) []PeerID {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	if rm := r.rooms[room]; rm != nil {
+	space := SpaceSocketIO
+	if p, ok := r.peers[id]; ok {
+		space = p.space
+	}
+	return r.appendOthersLocked(dst, roomKey{space, room}, id)
+}
+
+// OthersIn is Others in the given space, whether or not id is connected.
+func (r *Registry) OthersIn(dst []PeerID, space Space, id PeerID, room string) []PeerID {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.appendOthersLocked(dst, roomKey{space, room}, id)
+}
+
+func (r *Registry) appendOthersLocked(dst []PeerID, key roomKey, id PeerID) []PeerID {
+	if rm := r.rooms[key]; rm != nil {
 		dst = rm.appendOthers(dst, id)
 	}
 	return dst
@@ -266,25 +293,30 @@ func (r *Registry) leaveAllLocked(id PeerID, p *peer) []string {
 func roomNames(p *peer) []string {
 	names := make([]string, 0, len(p.rooms))
 	for _, rm := range p.rooms {
-		names = append(names, rm.name)
+		names = append(names, rm.key.name)
 	}
 	slices.Sort(names)
 	return names
 }
 
-// IsMember reports whether the peer is in room.
+// IsMember reports whether the peer is in room (of its space).
 func (r *Registry) IsMember(id PeerID, room string) bool {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	rm := r.rooms[room]
-	return rm != nil && rm.has(id)
+	p, ok := r.peers[id]
+	return ok && p.in(room) != nil
 }
 
-// Members returns the peers in room, sorted.
+// Members returns the peers in the socket.io room called room, sorted.
 func (r *Registry) Members(room string) []PeerID {
+	return r.MembersIn(SpaceSocketIO, room)
+}
+
+// MembersIn returns the peers in room of space, sorted.
+func (r *Registry) MembersIn(space Space, room string) []PeerID {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return r.othersLocked("", room)
+	return r.othersLocked(roomKey{space, room}, "")
 }
 
 // RoomsOf returns the rooms the peer is in, sorted.
@@ -298,7 +330,7 @@ func (r *Registry) RoomsOf(id PeerID) []string {
 	return roomNames(p)
 }
 
-// Stats counts connected peers and non-empty rooms.
+// Stats counts connected peers and non-empty rooms, of every space.
 func (r *Registry) Stats() (peers, rooms int) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()

@@ -4,13 +4,13 @@ package rooms
 // relay walks them for every event (ranging over a map cost more than the
 // rest of the routing); index makes membership tests and removal O(1).
 type room struct {
-	name    string
+	key     roomKey
 	members []PeerID
 	index   map[PeerID]int // position in members
 }
 
-func newRoom(name string) *room {
-	return &room{name: name, index: make(map[PeerID]int)}
+func newRoom(key roomKey) *room {
+	return &room{key: key, index: make(map[PeerID]int)}
 }
 
 func (rm *room) has(id PeerID) bool {

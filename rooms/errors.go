@@ -10,6 +10,9 @@ const (
 	CodeNotInRoom      = "not-in-room"
 	CodeInvalidPayload = "invalid-payload"
 	CodeUnknownEvent   = "unknown-event"
+	// CodeRoomTaken refuses signalmaster's create of a room that has
+	// members.
+	CodeRoomTaken = "room-taken"
 )
 
 // Error is a refusal the client can act on. It is sent as it is, so its JSON

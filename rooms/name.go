@@ -1,6 +1,7 @@
 package rooms
 
 import (
+	"encoding/json"
 	"fmt"
 	"unicode"
 	"unicode/utf8"
@@ -49,4 +50,58 @@ func RoomArg(args []any) (room string, ok bool) {
 		return room, ok
 	}
 	return "", false
+}
+
+// ParseRoomArg is RoomArg on the raw JSON of the first argument, as the
+// transport hands it over (nil or empty when there is none): a name,
+// {room: name}, null, or nothing (empty). Keys match as in ParseAddress. ok
+// is false for any other shape and for invalid JSON.
+func ParseRoomArg(arg json.RawMessage) (room string, ok bool) {
+	if len(arg) == 0 {
+		return "", true
+	}
+	it, isObject := objectMembers(arg)
+	if !isObject {
+		if !validJSON(arg) {
+			return "", false
+		}
+		return roomValue(trimJSONSpace(arg))
+	}
+	var value []byte
+	for it.next() {
+		if it.current.keyIs(memberRoom) {
+			value = it.current.value
+		}
+	}
+	if !it.valid() {
+		return "", false
+	}
+	if value == nil {
+		return "", true
+	}
+	return roomValue(value)
+}
+
+// roomValue reads a raw room value: a string, or null for none.
+func roomValue(value []byte) (string, bool) {
+	if isJSONNull(value) {
+		return "", true
+	}
+	return jsonStringValue(value)
+}
+
+// trimJSONSpace drops the whitespace around a JSON text.
+func trimJSONSpace(data []byte) []byte {
+	s := jsonScanner{data: data}
+	s.skipSpace()
+	end := len(data)
+	for end > s.pos {
+		switch data[end-1] {
+		case ' ', '\t', '\n', '\r':
+			end--
+			continue
+		}
+		break
+	}
+	return data[s.pos:end]
 }

@@ -6,10 +6,6 @@ import (
 	"sync"
 )
 
-// PeerID names one connected socket. It is the id the transport gave it, the
-// same one peers see in peers lists and in "from".
-type PeerID string
-
 // CodeNotConnected refuses a command from a socket the registry no longer
 // knows: its disconnect was processed first.
 const CodeNotConnected = "not-connected"
@@ -29,51 +25,19 @@ type Registry struct {
 	peers map[PeerID]*peer
 }
 
-type peer struct {
-	// space scopes every room the peer names.
-	space Space
-	// rooms are the rooms the peer is in, in join order. A peer is in a
-	// handful of rooms (MaxRoomsPerPeer), so a slice beats a map both for
-	// the relay, which walks them, and for finding one by name.
-	rooms []*room
-	// explicit is set once the peer joins or leaves on its own; from then on
-	// the default room no longer applies to it.
-	explicit bool
-}
-
-// in returns the peer's room called name, or nil.
-func (p *peer) in(name string) *room {
-	if i := p.indexOf(name); i >= 0 {
-		return p.rooms[i]
-	}
-	return nil
-}
-
-// indexOf returns the position of the peer's room called name in p.rooms,
-// or -1.
-func (p *peer) indexOf(name string) int {
-	for i, rm := range p.rooms {
-		if rm.key.name == name {
-			return i
-		}
-	}
-	return -1
-}
-
-func (p *peer) drop(rm *room) {
-	if i := slices.Index(p.rooms, rm); i >= 0 {
-		p.rooms = slices.Delete(p.rooms, i, i+1)
-	}
-}
-
 // Joined describes a successful join.
 type Joined struct {
 	Room string
 	// Others are the members that were there before, sorted.
 	Others []PeerID
+	// Clients are the resources of each of Others, for the signalmaster
+	// shape of the join ack (see JoinAck).
+	Clients map[PeerID]Resources
 	// Left are rooms the join made the peer leave: the default room, on its
 	// first explicit join.
 	Left []string
+	// Departures tell who is still in each room of Left.
+	Departures []Departure
 	// New is false when the peer was already a member: nobody is told again.
 	New bool
 }
@@ -133,10 +97,12 @@ func (r *Registry) Join(id PeerID, room string) (Joined, *Error) {
 	defer r.mu.Unlock()
 	p, ok := r.peers[id]
 	if !ok {
-		return Joined{}, errorf(CodeNotConnected, "the socket is disconnected")
+		return Joined{}, errNotConnected()
 	}
 	return r.joinLocked(id, p, room)
 }
+
+func errNotConnected() *Error { return errorf(CodeNotConnected, "the socket is disconnected") }
 
 func (r *Registry) joinLocked(id PeerID, p *peer, room string) (Joined, *Error) {
 	if err := ValidateName(room); err != nil {
@@ -145,7 +111,7 @@ func (r *Registry) joinLocked(id PeerID, p *peer, room string) (Joined, *Error) 
 	implicit := r.inDefaultImplicitly(p)
 	if p.in(room) != nil {
 		p.explicit = true
-		return Joined{Room: room, Others: r.othersLocked(roomKey{p.space, room}, id)}, nil
+		return r.joinedLocked(roomKey{p.space, room}, id, false), nil
 	}
 	held := len(p.rooms)
 	if implicit {
@@ -156,8 +122,9 @@ func (r *Registry) joinLocked(id PeerID, p *peer, room string) (Joined, *Error) 
 	}
 	j := r.addLocked(id, p, room)
 	if implicit {
-		r.removeLocked(id, p, p.in(r.cfg.DefaultRoom))
-		j.Left = []string{r.cfg.DefaultRoom}
+		d := r.departLocked(id, p, p.in(r.cfg.DefaultRoom))
+		j.Left = []string{d.Room}
+		j.Departures = []Departure{d}
 	}
 	p.explicit = true
 	return j, nil
@@ -176,7 +143,7 @@ func (r *Registry) admitLocked(p *peer, room string, held int) *Error {
 
 func (r *Registry) addLocked(id PeerID, p *peer, name string) Joined {
 	key := roomKey{p.space, name}
-	j := Joined{Room: name, Others: r.othersLocked(key, id), New: true}
+	j := r.joinedLocked(key, id, true)
 	rm := r.rooms[key]
 	if rm == nil {
 		rm = newRoom(key)
@@ -187,12 +154,15 @@ func (r *Registry) addLocked(id PeerID, p *peer, name string) Joined {
 	return j
 }
 
-func (r *Registry) removeLocked(id PeerID, p *peer, rm *room) {
+// removeLocked takes the peer out of rm and reports whether it had joined
+// through create or join.
+func (r *Registry) removeLocked(id PeerID, p *peer, rm *room) (codelab bool) {
 	p.drop(rm)
-	rm.remove(id)
+	codelab = rm.remove(id)
 	if rm.size() == 0 {
 		delete(r.rooms, rm.key) // an empty room must not outlive its last member
 	}
+	return codelab
 }
 
 func (r *Registry) inDefaultImplicitly(p *peer) bool {
@@ -211,6 +181,16 @@ func (r *Registry) othersLocked(key roomKey, id PeerID) []PeerID {
 	others := rm.appendOthers(make([]PeerID, 0, rm.size()), id)
 	slices.Sort(others)
 	return others
+}
+
+// joinedLocked describes the room key as a join by id finds it.
+func (r *Registry) joinedLocked(key roomKey, id PeerID, isNew bool) Joined {
+	others := r.othersLocked(key, id)
+	clients := make(map[PeerID]Resources, len(others))
+	for _, other := range others {
+		clients[other] = r.peers[other].resources()
+	}
+	return Joined{Room: key.name, Others: others, Clients: clients, New: isNew}
 }
 
 // Others appends to dst the members of room other than id, in no particular
@@ -244,49 +224,20 @@ func (r *Registry) appendOthersLocked(dst []PeerID, key roomKey, id PeerID) []Pe
 
 // Leave takes the peer out of room, or out of every room when room is empty,
 // and returns the rooms it left, sorted. Leaving a room one is not in is a
-// not-in-room error.
+// not-in-room error. LeaveRooms also says who is still in them.
 func (r *Registry) Leave(id PeerID, room string) ([]string, *Error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	p, ok := r.peers[id]
-	if !ok {
-		return nil, errorf(CodeNotConnected, "the socket is disconnected")
-	}
-	if room == "" {
-		p.explicit = true
-		return r.leaveAllLocked(id, p), nil
-	}
-	if err := ValidateName(room); err != nil {
+	departures, err := r.LeaveRooms(id, room)
+	if err != nil {
 		return nil, err
 	}
-	rm := p.in(room)
-	if rm == nil {
-		return nil, errorf(CodeNotInRoom, "this socket is not in room "+room)
-	}
-	p.explicit = true // a refused leave is not a choice: only now does the default room stop applying
-	r.removeLocked(id, p, rm)
-	return []string{room}, nil
+	return departedRooms(departures), nil
 }
 
-// Disconnect forgets the peer and returns the rooms it was in, sorted. It is
-// safe to call for an unknown or already disconnected peer.
+// Disconnect forgets the peer and returns the rooms
+// it was in, sorted. It is safe to call for an unknown or already
+// disconnected peer. DisconnectRooms also says who is still in them.
 func (r *Registry) Disconnect(id PeerID) []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	p, ok := r.peers[id]
-	if !ok {
-		return nil
-	}
-	delete(r.peers, id)
-	return r.leaveAllLocked(id, p)
-}
-
-func (r *Registry) leaveAllLocked(id PeerID, p *peer) []string {
-	left := roomNames(p)
-	for len(p.rooms) > 0 {
-		r.removeLocked(id, p, p.rooms[len(p.rooms)-1])
-	}
-	return left
+	return departedRooms(r.DisconnectRooms(id))
 }
 
 // roomNames returns the names of the peer's rooms, sorted.

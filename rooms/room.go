@@ -7,6 +7,10 @@ type room struct {
 	key     roomKey
 	members []PeerID
 	index   map[PeerID]int // position in members
+	// codelab holds the members that joined through the codelab's create
+	// or join: only their disconnect says bye the codelab's way. Nil until
+	// the first one.
+	codelab map[PeerID]struct{}
 }
 
 func newRoom(key roomKey) *room {
@@ -23,12 +27,13 @@ func (rm *room) add(id PeerID) {
 	rm.members = append(rm.members, id)
 }
 
-// remove swaps the last member into id's place: member order carries no
-// meaning.
-func (rm *room) remove(id PeerID) {
+// remove takes id out, swapping the last member into its place (member
+// order carries no meaning), and reports whether it had joined through
+// create or join.
+func (rm *room) remove(id PeerID) (codelab bool) {
 	i, in := rm.index[id]
 	if !in {
-		return
+		return false
 	}
 	last := len(rm.members) - 1
 	if i != last {
@@ -39,6 +44,16 @@ func (rm *room) remove(id PeerID) {
 	rm.members[last] = "" // let the id's memory go
 	rm.members = rm.members[:last]
 	delete(rm.index, id)
+	_, codelab = rm.codelab[id]
+	delete(rm.codelab, id)
+	return codelab
+}
+
+func (rm *room) markCodelab(id PeerID) {
+	if rm.codelab == nil {
+		rm.codelab = make(map[PeerID]struct{})
+	}
+	rm.codelab[id] = struct{}{}
 }
 
 func (rm *room) size() int { return len(rm.members) }

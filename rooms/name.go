@@ -15,21 +15,38 @@ const MaxNameLength = 64
 // ValidateName accepts 1 to MaxNameLength characters of valid UTF-8 with no
 // control characters; anything else is an invalid-room error.
 func ValidateName(name string) *Error {
+	if problem := nameProblem(name); problem != "" {
+		return errorf(CodeInvalidRoom, "room name "+problem)
+	}
+	return nil
+}
+
+// validatePeerName holds the names raw peers log in with to the rules of
+// room names, for the same reasons; anything else is an invalid-name error.
+func validatePeerName(name string) *Error {
+	if problem := nameProblem(name); problem != "" {
+		return errorf(CodeInvalidName, "name "+problem)
+	}
+	return nil
+}
+
+// nameProblem says what is wrong with a name, or "" if nothing is.
+func nameProblem(name string) string {
 	if name == "" {
-		return errorf(CodeInvalidRoom, "room name is empty")
+		return "is empty"
 	}
 	if !utf8.ValidString(name) {
-		return errorf(CodeInvalidRoom, "room name is not valid UTF-8")
+		return "is not valid UTF-8"
 	}
 	if n := utf8.RuneCountInString(name); n > MaxNameLength {
-		return errorf(CodeInvalidRoom, fmt.Sprintf("room name has %d characters, the limit is %d", n, MaxNameLength))
+		return fmt.Sprintf("has %d characters, the limit is %d", n, MaxNameLength)
 	}
 	for _, r := range name {
 		if unicode.IsControl(r) {
-			return errorf(CodeInvalidRoom, "room name contains a control character")
+			return "contains a control character"
 		}
 	}
-	return nil
+	return ""
 }
 
 // RoomArg reads the room argument of join and leave: a name, {room: name},

@@ -78,8 +78,12 @@ func TestErrorCodes(t *testing.T) {
 		CodeUnknownEvent:   "unknown-event",
 		CodeNotConnected:   "not-connected",
 		CodeRoomTaken:      "room-taken",
+		CodeInvalidName:    "invalid-name",
+		CodeNameTaken:      "name-taken",
+		CodeNotLoggedIn:    "not-logged-in",
+		CodeUnknownPeer:    "unknown-peer",
 	}
-	if len(codes) != 8 {
+	if len(codes) != 12 {
 		t.Fatalf("error codes are not distinct: %v", codes)
 	}
 	for got, want := range codes {

@@ -20,6 +20,13 @@ type peer struct {
 	// screen is set while the peer shares its screen (signalmaster's
 	// shareScreen), so newcomers call it for that stream too.
 	screen bool
+	// name is the name a raw peer logged in with, held in nameRoom; empty
+	// before its first login or init.
+	name     string
+	nameRoom *room
+	// partner is the peer a raw "login" peer last sent an offer or answer
+	// to: it is told when this one goes.
+	partner PeerID
 }
 
 // in returns the peer's room called name, or nil.

@@ -154,11 +154,14 @@ func (r *Registry) addLocked(id PeerID, p *peer, name string) Joined {
 	return j
 }
 
-// removeLocked takes the peer out of rm and reports whether it had joined
-// through create or join.
+// removeLocked takes the peer out of rm, with the name it holds there, and
+// reports whether it had joined through create or join.
 func (r *Registry) removeLocked(id PeerID, p *peer, rm *room) (codelab bool) {
 	p.drop(rm)
 	codelab = rm.remove(id)
+	if p.nameRoom == rm {
+		releaseName(id, p)
+	}
 	if rm.size() == 0 {
 		delete(r.rooms, rm.key) // an empty room must not outlive its last member
 	}
@@ -233,7 +236,7 @@ func (r *Registry) Leave(id PeerID, room string) ([]string, *Error) {
 	return departedRooms(departures), nil
 }
 
-// Disconnect forgets the peer and returns the rooms
+// Disconnect forgets the peer, frees the name it held, and returns the rooms
 // it was in, sorted. It is safe to call for an unknown or already
 // disconnected peer. DisconnectRooms also says who is still in them.
 func (r *Registry) Disconnect(id PeerID) []string {

@@ -11,6 +11,9 @@ type room struct {
 	// or join: only their disconnect says bye the codelab's way. Nil until
 	// the first one.
 	codelab map[PeerID]struct{}
+	// names maps the names raw peers logged in with to the peers holding
+	// them; nil until the first login.
+	names map[string]PeerID
 }
 
 func newRoom(key roomKey) *room {

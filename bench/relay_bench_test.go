@@ -19,7 +19,7 @@ func registryWithRoom(b *testing.B, size int) *rooms.Registry {
 	r := rooms.NewRegistry(rooms.DefaultConfig())
 	for i := range size {
 		id := rooms.PeerID(fmt.Sprintf("p%d", i))
-		if _, err := r.Connect(id, "call"); err != nil {
+		if _, err := r.Connect(id, rooms.SpaceSocketIO, "call"); err != nil {
 			b.Fatalf("Connect(%s) = %v", id, err)
 		}
 	}

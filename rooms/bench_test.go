@@ -30,7 +30,7 @@ func benchRoom(b *testing.B, members int) *Registry {
 	r := newRegistry(b, nil)
 	for i := range members {
 		id := PeerID(fmt.Sprintf("m%d", i))
-		if _, err := r.Connect(id, "room"); err != nil {
+		if _, err := r.Connect(id, SpaceSocketIO, "room"); err != nil {
 			b.Fatalf("Connect(%q) = %v", id, err)
 		}
 	}

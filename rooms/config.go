@@ -13,12 +13,12 @@ const (
 	DefaultMaxRoomsPerPeer = 8
 )
 
-// DefaultRelayEvents are the events classic WebRTC tutorial pages emit.
-var DefaultRelayEvents = []string{"offer", "answer", "ice", "candidate", "hangup", "bye", "message"}
+// DefaultCodelabRoomSize is the codelab's room size: its page handles one
+// remote peer.
+const DefaultCodelabRoomSize = 2
 
-// commands are the events the registry itself answers; they can never be
-// relayed, or a client could spoof another peer's join or leave.
-var commands = map[string]bool{"join": true, "leave": true}
+// DefaultRelayEvents are the events classic WebRTC tutorial pages emit.
+var DefaultRelayEvents = []string{"offer", "answer", "ice", "candidate", "hangup", EventBye, EventMessage}
 
 // Config holds the signaling rules. The zero value is not usable: start from
 // DefaultConfig.
@@ -37,6 +37,11 @@ type Config struct {
 	// RelayEvents are the event names relayed to room members. Default:
 	// offer, answer, ice, candidate, hangup, bye, message.
 	RelayEvents []string
+	// CodelabRoomSize is how many peers a codelab "create or join" admits
+	// to a room; the next one is told full. The codelab's page calls one
+	// remote peer, so a third would break the call. It is capped by
+	// MaxPeersPerRoom. Default: 2.
+	CodelabRoomSize int
 }
 
 // DefaultConfig returns the defaults documented on each field.
@@ -46,6 +51,7 @@ func DefaultConfig() Config {
 		MaxPeersPerRoom: DefaultMaxPeersPerRoom,
 		MaxRoomsPerPeer: DefaultMaxRoomsPerPeer,
 		RelayEvents:     append([]string(nil), DefaultRelayEvents...),
+		CodelabRoomSize: DefaultCodelabRoomSize,
 	}
 }
 
@@ -58,6 +64,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxPeersPerRoom < 2 {
 		return fmt.Errorf("max peers per room is %d, it must be at least 2", c.MaxPeersPerRoom)
+	}
+	if c.CodelabRoomSize < 2 {
+		return fmt.Errorf("codelab room size is %d, it must be at least 2", c.CodelabRoomSize)
 	}
 	if c.MaxRoomsPerPeer < 1 {
 		return fmt.Errorf("max rooms per peer is %d, it must be at least 1", c.MaxRoomsPerPeer)
@@ -76,9 +85,5 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// reservedEvents are names socket.io itself or roomcast's own notifications
-// use; relaying them would let one client fake server messages to another.
-var reservedEvents = map[string]bool{
-	"connect": true, "connect_error": true, "disconnect": true, "disconnecting": true,
-	"joined": true, "peer-joined": true, "peer-left": true, "join-error": true, "user disconnected": true,
-}
+// codelabRoomSize is CodelabRoomSize capped by MaxPeersPerRoom.
+func (c Config) codelabRoomSize() int { return min(c.CodelabRoomSize, c.MaxPeersPerRoom) }

@@ -28,6 +28,9 @@ func TestDefaultConfigValues(t *testing.T) {
 	if cfg.MaxPeersPerRoom != 50 {
 		t.Errorf("MaxPeersPerRoom = %d, want 50", cfg.MaxPeersPerRoom)
 	}
+	if cfg.CodelabRoomSize != 2 || DefaultCodelabRoomSize != 2 {
+		t.Errorf("CodelabRoomSize = %d (default %d), want 2", cfg.CodelabRoomSize, DefaultCodelabRoomSize)
+	}
 	if cfg.MaxRoomsPerPeer != 8 {
 		t.Errorf("MaxRoomsPerPeer = %d, want 8", cfg.MaxRoomsPerPeer)
 	}
@@ -84,11 +87,20 @@ func TestConfigValidate(t *testing.T) {
 		{"nil relay events", func(c *Config) { c.RelayEvents = nil }, "relay events is empty"},
 		{"empty relay events", func(c *Config) { c.RelayEvents = []string{} }, "relay events is empty"},
 		{"empty event name", func(c *Config) { c.RelayEvents = []string{"offer", ""} }, "empty name"},
+		{"codelab room size 1", func(c *Config) { c.CodelabRoomSize = 1 }, "codelab room size"},
+		{"codelab room size 0", func(c *Config) { c.CodelabRoomSize = 0 }, "codelab room size"},
+		{"codelab room size above max peers is capped, not refused", func(c *Config) { c.CodelabRoomSize = 100 }, ""},
+		{"codelab message and bye stay relayable", func(c *Config) { c.RelayEvents = []string{"message", "bye"} }, ""},
 	}
 	reserved := []string{
-		"join", "leave",
+		// commands
+		"join", "leave", "create or join", "ipaddr", "create", "shareScreen", "unshareScreen",
+		// socket.io's own
 		"connect", "connect_error", "disconnect", "disconnecting",
-		"peer-joined", "peer-left", "join-error", "user disconnected",
+		// sent by the server
+		"joined", "peer-joined", "peer-left", "join-error", "user disconnected",
+		"created", "full", "ready", "log",
+		"remove", "stunservers", "turnservers",
 	}
 	for _, ev := range reserved {
 		tests = append(tests, struct {
@@ -134,5 +146,28 @@ func TestRegistryConfig(t *testing.T) {
 	if got.DefaultRoom != "hall" || got.MaxPeersPerRoom != 3 || got.MaxRoomsPerPeer != 2 ||
 		!slices.Equal(got.RelayEvents, []string{"sdp"}) {
 		t.Errorf("Config() = %+v, want the config the registry was built with", got)
+	}
+}
+
+func TestCodelabRoomSizeIsCappedByMaxPeers(t *testing.T) {
+	for _, tc := range []struct{ size, maxPeers, want int }{{2, 50, 2}, {10, 4, 4}, {4, 4, 4}} {
+		c := DefaultConfig()
+		c.CodelabRoomSize, c.MaxPeersPerRoom = tc.size, tc.maxPeers
+		if got := c.codelabRoomSize(); got != tc.want {
+			t.Errorf("CodelabRoomSize %d, MaxPeersPerRoom %d: effective size %d, want %d", tc.size, tc.maxPeers, got, tc.want)
+		}
+	}
+}
+
+func TestIsCommand(t *testing.T) {
+	for _, ev := range []string{EventJoin, EventLeave, EventCreateOrJoin, EventIPAddr, EventCreate, EventShareScreen, EventUnshareScreen} {
+		if !IsCommand(ev) {
+			t.Errorf("IsCommand(%q) = false, want true", ev)
+		}
+	}
+	for _, ev := range []string{"offer", EventMessage, EventBye, EventJoined, "Join", ""} {
+		if IsCommand(ev) {
+			t.Errorf("IsCommand(%q) = true, want false", ev)
+		}
 	}
 }

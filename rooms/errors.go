@@ -10,6 +10,20 @@ const (
 	CodeNotInRoom      = "not-in-room"
 	CodeInvalidPayload = "invalid-payload"
 	CodeUnknownEvent   = "unknown-event"
+	// CodeRoomTaken refuses signalmaster's create of a room that has
+	// members.
+	CodeRoomTaken = "room-taken"
+	// CodeInvalidName refuses a raw peer's login or init name: 1 to 64
+	// characters without control characters, as room names.
+	CodeInvalidName = "invalid-name"
+	// CodeNameTaken refuses a name another peer of the room holds.
+	CodeNameTaken = "name-taken"
+	// CodeNotLoggedIn refuses a raw peer's message before its login or
+	// init.
+	CodeNotLoggedIn = "not-logged-in"
+	// CodeUnknownPeer refuses a raw message to a name nobody in the
+	// sender's room holds.
+	CodeUnknownPeer = "unknown-peer"
 )
 
 // Error is a refusal the client can act on. It is sent as it is, so its JSON

@@ -1,6 +1,7 @@
 package rooms
 
 import (
+	"encoding/json"
 	"fmt"
 	"unicode"
 	"unicode/utf8"
@@ -14,21 +15,38 @@ const MaxNameLength = 64
 // ValidateName accepts 1 to MaxNameLength characters of valid UTF-8 with no
 // control characters; anything else is an invalid-room error.
 func ValidateName(name string) *Error {
+	if problem := nameProblem(name); problem != "" {
+		return errorf(CodeInvalidRoom, "room name "+problem)
+	}
+	return nil
+}
+
+// validatePeerName holds the names raw peers log in with to the rules of
+// room names, for the same reasons; anything else is an invalid-name error.
+func validatePeerName(name string) *Error {
+	if problem := nameProblem(name); problem != "" {
+		return errorf(CodeInvalidName, "name "+problem)
+	}
+	return nil
+}
+
+// nameProblem says what is wrong with a name, or "" if nothing is.
+func nameProblem(name string) string {
 	if name == "" {
-		return errorf(CodeInvalidRoom, "room name is empty")
+		return "is empty"
 	}
 	if !utf8.ValidString(name) {
-		return errorf(CodeInvalidRoom, "room name is not valid UTF-8")
+		return "is not valid UTF-8"
 	}
 	if n := utf8.RuneCountInString(name); n > MaxNameLength {
-		return errorf(CodeInvalidRoom, fmt.Sprintf("room name has %d characters, the limit is %d", n, MaxNameLength))
+		return fmt.Sprintf("has %d characters, the limit is %d", n, MaxNameLength)
 	}
 	for _, r := range name {
 		if unicode.IsControl(r) {
-			return errorf(CodeInvalidRoom, "room name contains a control character")
+			return "contains a control character"
 		}
 	}
-	return nil
+	return ""
 }
 
 // RoomArg reads the room argument of join and leave: a name, {room: name},
@@ -49,4 +67,58 @@ func RoomArg(args []any) (room string, ok bool) {
 		return room, ok
 	}
 	return "", false
+}
+
+// ParseRoomArg is RoomArg on the raw JSON of the first argument, as the
+// transport hands it over (nil or empty when there is none): a name,
+// {room: name}, null, or nothing (empty). Keys match as in ParseAddress. ok
+// is false for any other shape and for invalid JSON.
+func ParseRoomArg(arg json.RawMessage) (room string, ok bool) {
+	if len(arg) == 0 {
+		return "", true
+	}
+	it, isObject := objectMembers(arg)
+	if !isObject {
+		if !validJSON(arg) {
+			return "", false
+		}
+		return roomValue(trimJSONSpace(arg))
+	}
+	var value []byte
+	for it.next() {
+		if it.current.keyIs(memberRoom) {
+			value = it.current.value
+		}
+	}
+	if !it.valid() {
+		return "", false
+	}
+	if value == nil {
+		return "", true
+	}
+	return roomValue(value)
+}
+
+// roomValue reads a raw room value: a string, or null for none.
+func roomValue(value []byte) (string, bool) {
+	if isJSONNull(value) {
+		return "", true
+	}
+	return jsonStringValue(value)
+}
+
+// trimJSONSpace drops the whitespace around a JSON text.
+func trimJSONSpace(data []byte) []byte {
+	s := jsonScanner{data: data}
+	s.skipSpace()
+	end := len(data)
+	for end > s.pos {
+		switch data[end-1] {
+		case ' ', '\t', '\n', '\r':
+			end--
+			continue
+		}
+		break
+	}
+	return data[s.pos:end]
 }

@@ -1,6 +1,7 @@
 package rooms
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -76,8 +77,13 @@ func TestErrorCodes(t *testing.T) {
 		CodeInvalidPayload: "invalid-payload",
 		CodeUnknownEvent:   "unknown-event",
 		CodeNotConnected:   "not-connected",
+		CodeRoomTaken:      "room-taken",
+		CodeInvalidName:    "invalid-name",
+		CodeNameTaken:      "name-taken",
+		CodeNotLoggedIn:    "not-logged-in",
+		CodeUnknownPeer:    "unknown-peer",
 	}
-	if len(codes) != 7 {
+	if len(codes) != 12 {
 		t.Fatalf("error codes are not distinct: %v", codes)
 	}
 	for got, want := range codes {
@@ -114,6 +120,44 @@ func TestRoomArg(t *testing.T) {
 			room, ok := RoomArg(tt.args)
 			if room != tt.wantRoom || ok != tt.wantOK {
 				t.Errorf("RoomArg(%#v) = (%q, %v), want (%q, %v)", tt.args, room, ok, tt.wantRoom, tt.wantOK)
+			}
+		})
+	}
+}
+
+func TestParseRoomArg(t *testing.T) {
+	tests := []struct {
+		name     string
+		arg      string
+		wantRoom string
+		wantOK   bool
+	}{
+		{"no argument", "", "", true},
+		{"null", "null", "", true},
+		{"name", `"x"`, "x", true},
+		{"name with whitespace", " \"x\"\n", "x", true},
+		{"escaped name", `"ph\u0079sics"`, "physics", true},
+		{"empty name", `""`, "", true},
+		{"object", `{"room":"x"}`, "x", true},
+		{"object with other members", `{"a":1,"room":"x","b":[]}`, "x", true},
+		{"object, last room wins", `{"room":"x","room":"y"}`, "y", true},
+		{"object with escaped key", `{"r\u006fom":"x"}`, "x", true},
+		{"object without room", `{"other":1}`, "", true},
+		{"object with null room", `{"room":null}`, "", true},
+		{"object with numeric room", `{"room":3}`, "", false},
+		{"keys are case-sensitive", `{"Room":"x"}`, "", true},
+		{"number", `3`, "", false},
+		{"bool", `false`, "", false},
+		{"array", `["x"]`, "", false},
+		{"invalid JSON", `"x`, "", false},
+		{"invalid object", `{"room":"x",}`, "", false},
+		{"trailing garbage", `"x" y`, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			room, ok := ParseRoomArg(json.RawMessage(tt.arg))
+			if room != tt.wantRoom || ok != tt.wantOK {
+				t.Errorf("ParseRoomArg(%q) = (%q, %v), want (%q, %v)", tt.arg, room, ok, tt.wantRoom, tt.wantOK)
 			}
 		})
 	}

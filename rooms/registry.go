@@ -2,12 +2,9 @@ package rooms
 
 import (
 	"slices"
+	"strconv"
 	"sync"
 )
-
-// PeerID names one connected socket. It is the id the transport gave it, the
-// same one peers see in peers lists and in "from".
-type PeerID string
 
 // CodeNotConnected refuses a command from a socket the registry no longer
 // knows: its disconnect was processed first.
@@ -24,43 +21,8 @@ type Registry struct {
 	relay map[string]bool
 
 	mu    sync.RWMutex
-	rooms map[string]*room
+	rooms map[roomKey]*room
 	peers map[PeerID]*peer
-}
-
-type peer struct {
-	// rooms are the rooms the peer is in, in join order. A peer is in a
-	// handful of rooms (MaxRoomsPerPeer), so a slice beats a map both for
-	// the relay, which walks them, and for finding one by name.
-	rooms []*room
-	// explicit is set once the peer joins or leaves on its own; from then on
-	// the default room no longer applies to it.
-	explicit bool
-}
-
-// in returns the peer's room called name, or nil.
-func (p *peer) in(name string) *room {
-	if i := p.indexOf(name); i >= 0 {
-		return p.rooms[i]
-	}
-	return nil
-}
-
-// indexOf returns the position of the peer's room called name in p.rooms,
-// or -1.
-func (p *peer) indexOf(name string) int {
-	for i, rm := range p.rooms {
-		if rm.name == name {
-			return i
-		}
-	}
-	return -1
-}
-
-func (p *peer) drop(rm *room) {
-	if i := slices.Index(p.rooms, rm); i >= 0 {
-		p.rooms = slices.Delete(p.rooms, i, i+1)
-	}
 }
 
 // Joined describes a successful join.
@@ -68,9 +30,14 @@ type Joined struct {
 	Room string
 	// Others are the members that were there before, sorted.
 	Others []PeerID
+	// Clients are the resources of each of Others, for the signalmaster
+	// shape of the join ack (see JoinAck).
+	Clients map[PeerID]Resources
 	// Left are rooms the join made the peer leave: the default room, on its
 	// first explicit join.
 	Left []string
+	// Departures tell who is still in each room of Left.
+	Departures []Departure
 	// New is false when the peer was already a member: nobody is told again.
 	New bool
 }
@@ -84,7 +51,7 @@ func NewRegistry(cfg Config) *Registry {
 	return &Registry{
 		cfg:   cfg,
 		relay: relay,
-		rooms: make(map[string]*room),
+		rooms: make(map[roomKey]*room),
 		peers: make(map[PeerID]*peer),
 	}
 }
@@ -92,19 +59,24 @@ func NewRegistry(cfg Config) *Registry {
 // Config returns the rules the registry enforces.
 func (r *Registry) Config() Config { return r.cfg }
 
-// Connect registers a new peer. A non-empty room is joined at once, as an
-// explicit join; otherwise the peer is put in the default room, if there is
-// one. The returned Joined has an empty Room when nothing was joined. The
-// peer stays registered even when the join fails, so it can try again.
-// Ids are unique per connection (the transport draws them at random); an id
-// that is already connected keeps its record and memberships.
-func (r *Registry) Connect(id PeerID, room string) (Joined, *Error) {
+// Connect registers a new peer in a space; every later call for that peer
+// is scoped to its space. A non-empty room is joined at once, as an explicit
+// join; otherwise the peer is put in the default room (of its space), if
+// there is one. The returned Joined has an empty Room when nothing was
+// joined. The peer stays registered even when the join fails, so it can try
+// again. Ids are unique per connection across spaces (the transports draw
+// them at random); an id that is already connected keeps its record and
+// memberships.
+func (r *Registry) Connect(id PeerID, space Space, room string) (Joined, *Error) {
+	if int(space) >= numSpaces {
+		return Joined{}, errorf(CodeInvalidPayload, "space "+strconv.Itoa(int(space))+" does not exist")
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, dup := r.peers[id]; dup {
 		return Joined{}, errorf(CodeInvalidPayload, "socket id "+string(id)+" is already connected")
 	}
-	p := &peer{}
+	p := &peer{space: space}
 	r.peers[id] = p
 	if room != "" {
 		return r.joinLocked(id, p, room)
@@ -125,10 +97,12 @@ func (r *Registry) Join(id PeerID, room string) (Joined, *Error) {
 	defer r.mu.Unlock()
 	p, ok := r.peers[id]
 	if !ok {
-		return Joined{}, errorf(CodeNotConnected, "the socket is disconnected")
+		return Joined{}, errNotConnected()
 	}
 	return r.joinLocked(id, p, room)
 }
+
+func errNotConnected() *Error { return errorf(CodeNotConnected, "the socket is disconnected") }
 
 func (r *Registry) joinLocked(id PeerID, p *peer, room string) (Joined, *Error) {
 	if err := ValidateName(room); err != nil {
@@ -137,7 +111,7 @@ func (r *Registry) joinLocked(id PeerID, p *peer, room string) (Joined, *Error) 
 	implicit := r.inDefaultImplicitly(p)
 	if p.in(room) != nil {
 		p.explicit = true
-		return Joined{Room: room, Others: r.othersLocked(id, room)}, nil
+		return r.joinedLocked(roomKey{p.space, room}, id, false), nil
 	}
 	held := len(p.rooms)
 	if implicit {
@@ -148,8 +122,9 @@ func (r *Registry) joinLocked(id PeerID, p *peer, room string) (Joined, *Error) 
 	}
 	j := r.addLocked(id, p, room)
 	if implicit {
-		r.removeLocked(id, p, p.in(r.cfg.DefaultRoom))
-		j.Left = []string{r.cfg.DefaultRoom}
+		d := r.departLocked(id, p, p.in(r.cfg.DefaultRoom))
+		j.Left = []string{d.Room}
+		j.Departures = []Departure{d}
 	}
 	p.explicit = true
 	return j, nil
@@ -160,30 +135,37 @@ func (r *Registry) admitLocked(p *peer, room string, held int) *Error {
 	if held >= r.cfg.MaxRoomsPerPeer {
 		return errorf(CodeTooManyRooms, "this socket is already in the maximum number of rooms")
 	}
-	if rm := r.rooms[room]; rm != nil && rm.size() >= r.cfg.MaxPeersPerRoom {
+	if rm := r.rooms[roomKey{p.space, room}]; rm != nil && rm.size() >= r.cfg.MaxPeersPerRoom {
 		return errorf(CodeRoomFull, "room "+room+" is full")
 	}
 	return nil
 }
 
 func (r *Registry) addLocked(id PeerID, p *peer, name string) Joined {
-	j := Joined{Room: name, Others: r.othersLocked(id, name), New: true}
-	rm := r.rooms[name]
+	key := roomKey{p.space, name}
+	j := r.joinedLocked(key, id, true)
+	rm := r.rooms[key]
 	if rm == nil {
-		rm = newRoom(name)
-		r.rooms[name] = rm
+		rm = newRoom(key)
+		r.rooms[key] = rm
 	}
 	rm.add(id)
 	p.rooms = append(p.rooms, rm)
 	return j
 }
 
-func (r *Registry) removeLocked(id PeerID, p *peer, rm *room) {
+// removeLocked takes the peer out of rm, with the name it holds there, and
+// reports whether it had joined through create or join.
+func (r *Registry) removeLocked(id PeerID, p *peer, rm *room) (codelab bool) {
 	p.drop(rm)
-	rm.remove(id)
-	if rm.size() == 0 {
-		delete(r.rooms, rm.name) // an empty room must not outlive its last member
+	codelab = rm.remove(id)
+	if p.nameRoom == rm {
+		releaseName(id, p)
 	}
+	if rm.size() == 0 {
+		delete(r.rooms, rm.key) // an empty room must not outlive its last member
+	}
+	return codelab
 }
 
 func (r *Registry) inDefaultImplicitly(p *peer) bool {
@@ -193,9 +175,9 @@ func (r *Registry) inDefaultImplicitly(p *peer) bool {
 	return p.in(r.cfg.DefaultRoom) != nil
 }
 
-// othersLocked returns the members of room other than id, sorted.
-func (r *Registry) othersLocked(id PeerID, name string) []PeerID {
-	rm := r.rooms[name]
+// othersLocked returns the members of a room other than id, sorted.
+func (r *Registry) othersLocked(key roomKey, id PeerID) []PeerID {
+	rm := r.rooms[key]
 	if rm == nil {
 		return []PeerID{}
 	}
@@ -204,12 +186,40 @@ func (r *Registry) othersLocked(id PeerID, name string) []PeerID {
 	return others
 }
 
+// joinedLocked describes the room key as a join by id finds it.
+func (r *Registry) joinedLocked(key roomKey, id PeerID, isNew bool) Joined {
+	others := r.othersLocked(key, id)
+	clients := make(map[PeerID]Resources, len(others))
+	for _, other := range others {
+		clients[other] = r.peers[other].resources()
+	}
+	return Joined{Room: key.name, Others: others, Clients: clients, New: isNew}
+}
+
 // Others appends to dst the members of room other than id, in no particular
-// order, and returns it. It allocates nothing beyond growing dst.
+// order, and returns it; room is in id's space. An id the registry no longer
+// knows counts as a socket.io peer, so that the rooms a disconnected
+// socket.io peer left can still be told. It allocates nothing beyond growing
+// dst.
 func (r *Registry) Others(dst []PeerID, id PeerID, room string) []PeerID {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	if rm := r.rooms[room]; rm != nil {
+	space := SpaceSocketIO
+	if p, ok := r.peers[id]; ok {
+		space = p.space
+	}
+	return r.appendOthersLocked(dst, roomKey{space, room}, id)
+}
+
+// OthersIn is Others in the given space, whether or not id is connected.
+func (r *Registry) OthersIn(dst []PeerID, space Space, id PeerID, room string) []PeerID {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.appendOthersLocked(dst, roomKey{space, room}, id)
+}
+
+func (r *Registry) appendOthersLocked(dst []PeerID, key roomKey, id PeerID) []PeerID {
+	if rm := r.rooms[key]; rm != nil {
 		dst = rm.appendOthers(dst, id)
 	}
 	return dst
@@ -217,74 +227,50 @@ func (r *Registry) Others(dst []PeerID, id PeerID, room string) []PeerID {
 
 // Leave takes the peer out of room, or out of every room when room is empty,
 // and returns the rooms it left, sorted. Leaving a room one is not in is a
-// not-in-room error.
+// not-in-room error. LeaveRooms also says who is still in them.
 func (r *Registry) Leave(id PeerID, room string) ([]string, *Error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	p, ok := r.peers[id]
-	if !ok {
-		return nil, errorf(CodeNotConnected, "the socket is disconnected")
-	}
-	if room == "" {
-		p.explicit = true
-		return r.leaveAllLocked(id, p), nil
-	}
-	if err := ValidateName(room); err != nil {
+	departures, err := r.LeaveRooms(id, room)
+	if err != nil {
 		return nil, err
 	}
-	rm := p.in(room)
-	if rm == nil {
-		return nil, errorf(CodeNotInRoom, "this socket is not in room "+room)
-	}
-	p.explicit = true // a refused leave is not a choice: only now does the default room stop applying
-	r.removeLocked(id, p, rm)
-	return []string{room}, nil
+	return departedRooms(departures), nil
 }
 
-// Disconnect forgets the peer and returns the rooms it was in, sorted. It is
-// safe to call for an unknown or already disconnected peer.
+// Disconnect forgets the peer, frees the name it held, and returns the rooms
+// it was in, sorted. It is safe to call for an unknown or already
+// disconnected peer. DisconnectRooms also says who is still in them.
 func (r *Registry) Disconnect(id PeerID) []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	p, ok := r.peers[id]
-	if !ok {
-		return nil
-	}
-	delete(r.peers, id)
-	return r.leaveAllLocked(id, p)
-}
-
-func (r *Registry) leaveAllLocked(id PeerID, p *peer) []string {
-	left := roomNames(p)
-	for len(p.rooms) > 0 {
-		r.removeLocked(id, p, p.rooms[len(p.rooms)-1])
-	}
-	return left
+	return departedRooms(r.DisconnectRooms(id))
 }
 
 // roomNames returns the names of the peer's rooms, sorted.
 func roomNames(p *peer) []string {
 	names := make([]string, 0, len(p.rooms))
 	for _, rm := range p.rooms {
-		names = append(names, rm.name)
+		names = append(names, rm.key.name)
 	}
 	slices.Sort(names)
 	return names
 }
 
-// IsMember reports whether the peer is in room.
+// IsMember reports whether the peer is in room (of its space).
 func (r *Registry) IsMember(id PeerID, room string) bool {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	rm := r.rooms[room]
-	return rm != nil && rm.has(id)
+	p, ok := r.peers[id]
+	return ok && p.in(room) != nil
 }
 
-// Members returns the peers in room, sorted.
+// Members returns the peers in the socket.io room called room, sorted.
 func (r *Registry) Members(room string) []PeerID {
+	return r.MembersIn(SpaceSocketIO, room)
+}
+
+// MembersIn returns the peers in room of space, sorted.
+func (r *Registry) MembersIn(space Space, room string) []PeerID {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return r.othersLocked("", room)
+	return r.othersLocked(roomKey{space, room}, "")
 }
 
 // RoomsOf returns the rooms the peer is in, sorted.
@@ -298,7 +284,7 @@ func (r *Registry) RoomsOf(id PeerID) []string {
 	return roomNames(p)
 }
 
-// Stats counts connected peers and non-empty rooms.
+// Stats counts connected peers and non-empty rooms, of every space.
 func (r *Registry) Stats() (peers, rooms int) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()

@@ -25,7 +25,7 @@ func wantCode(t testing.TB, err *Error, code string) {
 
 func mustConnect(t testing.TB, r *Registry, id PeerID, room string) Joined {
 	t.Helper()
-	j, err := r.Connect(id, room)
+	j, err := r.Connect(id, SpaceSocketIO, room)
 	if err != nil {
 		t.Fatalf("Connect(%q, %q) = %v", id, room, err)
 	}
@@ -134,7 +134,7 @@ func TestConnect(t *testing.T) {
 
 	t.Run("invalid room fails but registers the peer", func(t *testing.T) {
 		r := newRegistry(t, nil)
-		j, err := r.Connect("a", "bad\x00room")
+		j, err := r.Connect("a", SpaceSocketIO, "bad\x00room")
 		wantCode(t, err, CodeInvalidRoom)
 		if j.Room != "" || j.New {
 			t.Errorf("failed Connect returned %+v, want zero Joined", j)
@@ -150,7 +150,7 @@ func TestConnect(t *testing.T) {
 		r := newRegistry(t, func(c *Config) { c.MaxPeersPerRoom = 2 })
 		mustConnect(t, r, "a", "call")
 		mustConnect(t, r, "b", "call")
-		_, err := r.Connect("c", "call")
+		_, err := r.Connect("c", SpaceSocketIO, "call")
 		wantCode(t, err, CodeRoomFull)
 		wantMembers(t, r, "call", "a", "b")
 		wantRooms(t, r, "c")
@@ -164,7 +164,7 @@ func TestConnect(t *testing.T) {
 		r := newRegistry(t, func(c *Config) { c.MaxPeersPerRoom = 2 })
 		mustConnect(t, r, "a", "")
 		mustConnect(t, r, "b", "")
-		j, err := r.Connect("c", "")
+		j, err := r.Connect("c", SpaceSocketIO, "")
 		wantCode(t, err, CodeRoomFull)
 		if j.Room != "" {
 			t.Errorf("failed Connect returned Room %q, want empty", j.Room)
@@ -238,7 +238,7 @@ func TestJoin(t *testing.T) {
 		r := newRegistry(t, func(c *Config) { c.MaxPeersPerRoom = 2 })
 		mustConnect(t, r, "x", "")
 		mustConnect(t, r, "y", "")
-		if _, err := r.Connect("a", ""); err == nil {
+		if _, err := r.Connect("a", SpaceSocketIO, ""); err == nil {
 			t.Fatal("Connect into a full lobby succeeded")
 		}
 		mustJoin(t, r, "x", "elsewhere") // frees a lobby seat
@@ -723,12 +723,12 @@ func TestConcurrentJoinCapacity(t *testing.T) {
 					id := PeerID(fmt.Sprintf("peer-%03d", i))
 					var err *Error
 					if tc.connect {
-						_, err = r.Connect(id, "room")
+						_, err = r.Connect(id, SpaceSocketIO, "room")
 					} else {
 						// With a lobby, Connect can be refused with
 						// room-full; the peer stays registered and the
 						// Join below must still work.
-						r.Connect(id, "")
+						r.Connect(id, SpaceSocketIO, "")
 						_, err = r.Join(id, "room")
 					}
 					mu.Lock()
@@ -779,7 +779,7 @@ func TestConcurrentChurn(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			id := PeerID(fmt.Sprintf("p%d", i))
-			r.Connect(id, "")
+			r.Connect(id, SpaceSocketIO, "")
 			for k := range 20 {
 				room := rooms[(i+k)%len(rooms)]
 				switch k % 4 {
@@ -808,7 +808,7 @@ func TestConcurrentChurn(t *testing.T) {
 func TestConnectTwiceKeepsTheFirstRecord(t *testing.T) {
 	r := newRegistry(t, nil)
 	mustConnect(t, r, "a", "call")
-	_, err := r.Connect("a", "other")
+	_, err := r.Connect("a", SpaceSocketIO, "other")
 	wantCode(t, err, CodeInvalidPayload)
 	wantRooms(t, r, "a", "call")
 	wantMembers(t, r, "other")

@@ -4,13 +4,20 @@ package rooms
 // relay walks them for every event (ranging over a map cost more than the
 // rest of the routing); index makes membership tests and removal O(1).
 type room struct {
-	name    string
+	key     roomKey
 	members []PeerID
 	index   map[PeerID]int // position in members
+	// codelab holds the members that joined through the codelab's create
+	// or join: only their disconnect says bye the codelab's way. Nil until
+	// the first one.
+	codelab map[PeerID]struct{}
+	// names maps the names raw peers logged in with to the peers holding
+	// them; nil until the first login.
+	names map[string]PeerID
 }
 
-func newRoom(name string) *room {
-	return &room{name: name, index: make(map[PeerID]int)}
+func newRoom(key roomKey) *room {
+	return &room{key: key, index: make(map[PeerID]int)}
 }
 
 func (rm *room) has(id PeerID) bool {
@@ -23,12 +30,13 @@ func (rm *room) add(id PeerID) {
 	rm.members = append(rm.members, id)
 }
 
-// remove swaps the last member into id's place: member order carries no
-// meaning.
-func (rm *room) remove(id PeerID) {
+// remove takes id out, swapping the last member into its place (member
+// order carries no meaning), and reports whether it had joined through
+// create or join.
+func (rm *room) remove(id PeerID) (codelab bool) {
 	i, in := rm.index[id]
 	if !in {
-		return
+		return false
 	}
 	last := len(rm.members) - 1
 	if i != last {
@@ -39,6 +47,16 @@ func (rm *room) remove(id PeerID) {
 	rm.members[last] = "" // let the id's memory go
 	rm.members = rm.members[:last]
 	delete(rm.index, id)
+	_, codelab = rm.codelab[id]
+	delete(rm.codelab, id)
+	return codelab
+}
+
+func (rm *room) markCodelab(id PeerID) {
+	if rm.codelab == nil {
+		rm.codelab = make(map[PeerID]struct{})
+	}
+	rm.codelab[id] = struct{}{}
 }
 
 func (rm *room) size() int { return len(rm.members) }

@@ -40,16 +40,21 @@ func TestMain(m *testing.M) {
 // server is one roomcast process under test.
 type server = roomcasttest.Server
 
+// manyClients lifts the per-address connection limit: every client of
+// these tests comes from 127.0.0.1, and several open hundreds at once. The
+// limits have tests of their own, which pass their own flags.
+var manyClients = []string{"--max-connections-per-ip", "0"}
+
 // startServer runs roomcast with extra flags for the length of the test.
 func startServer(t *testing.T, flags ...string) *server {
 	t.Helper()
-	return roomcasttest.Start(t, roomcastBin, flags...)
+	return roomcasttest.Start(t, roomcastBin, append(manyClients, flags...)...)
 }
 
 // startProductionServer runs the production build, for measurements.
 func startProductionServer(t *testing.T, flags ...string) *server {
 	t.Helper()
-	return roomcasttest.Start(t, productionBin, flags...)
+	return roomcasttest.Start(t, productionBin, append(manyClients, flags...)...)
 }
 
 func requireTool(t *testing.T, name string) string {

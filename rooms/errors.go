@@ -24,6 +24,11 @@ const (
 	// CodeUnknownPeer refuses a raw message to a name nobody in the
 	// sender's room holds.
 	CodeUnknownPeer = "unknown-peer"
+	// CodeRateLimited refuses an event beyond the connection's rate.
+	CodeRateLimited = "rate-limited"
+	// CodeMessageTooLarge refuses a raw frame beyond the message limit,
+	// before the connection is closed.
+	CodeMessageTooLarge = "message-too-large"
 )
 
 // Error is a refusal the client can act on. It is sent as it is, so its JSON

@@ -212,6 +212,11 @@ func (c *RawConn) leave(msg *rawMessage) []RawFrame {
 }
 
 // fail returns the error frame for the peer itself, in dialect.
+// Refuse returns the error frame that tells the peer about err in its
+// dialect, for what the server refuses before Handle: binary frames,
+// oversized ones, floods.
+func (c *RawConn) Refuse(err *Error) []RawFrame { return c.fail(c.dialect, err) }
+
 func (c *RawConn) fail(dialect rawDialect, err *Error) []RawFrame {
 	var data []byte
 	switch dialect {

@@ -26,7 +26,7 @@ func newRouteServer(t *testing.T) *Server {
 // the page.
 func newTestRouter(t *testing.T, s *Server, bundle http.Handler) *httptest.Server {
 	t.Helper()
-	ts := httptest.NewServer(s.routes(http.NotFoundHandler(), bundle, http.NotFoundHandler()))
+	ts := httptest.NewServer(s.routes(http.NotFoundHandler(), http.NotFoundHandler(), bundle, http.NotFoundHandler()))
 	t.Cleanup(ts.Close)
 	return ts
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"strconv"
@@ -27,9 +28,10 @@ const (
 	// which every official client version expects.
 	DefaultPingInterval = transport.DefaultPingInterval
 	DefaultPingTimeout  = transport.DefaultPingTimeout
-	// DefaultMaxMessageBytes is the largest packet a client may send. SDP
-	// offers are a few KB; a chat line far less. socket.io's default is 1 MB.
-	DefaultMaxMessageBytes = 1 << 20
+	// DefaultMaxMessageBytes is the largest message a client may send. An
+	// SDP offer with every candidate is a few KB, a tenth of it; socket.io's
+	// own 1 MB only lets a client make the server buffer more.
+	DefaultMaxMessageBytes = 64 << 10
 	// DefaultShutdownTimeout is how long a graceful shutdown waits for open
 	// HTTP requests before closing them.
 	DefaultShutdownTimeout = 10 * time.Second
@@ -60,7 +62,8 @@ type Config struct {
 	PingTimeout  time.Duration
 	// MaxMessageBytes is the largest packet accepted from a client, and the
 	// maxPayload announced to socket.io 3+ clients; a larger one closes that
-	// client's connection. Default: 1 MiB.
+	// client's connection (the raw websocket endpoint sends its error frame
+	// first). Default: 64 KiB.
 	MaxMessageBytes int64
 	// AllowEIO3 accepts socket.io-client 1.x and 2.x (Engine.IO 3); when
 	// false they are refused with "Unsupported protocol version".
@@ -72,6 +75,12 @@ type Config struct {
 	// memory). They expose internals: keep them off on public addresses.
 	// Default: false.
 	DebugEndpoints bool
+	// Limits bound what one client can make the server do.
+	Limits Limits
+	// ICEServers are handed to every page: in joined.iceServers and join
+	// acks, and as signalmaster's stunservers/turnservers. Loopback and LAN
+	// calls need none. Default: none.
+	ICEServers rooms.ICEServers
 	// Rooms are the signaling rules.
 	Rooms rooms.Config
 }
@@ -89,6 +98,7 @@ func DefaultConfig() Config {
 		MaxMessageBytes: DefaultMaxMessageBytes,
 		AllowEIO3:       true,
 		ShutdownTimeout: DefaultShutdownTimeout,
+		Limits:          DefaultLimits(),
 		Rooms:           rooms.DefaultConfig(),
 	}
 }
@@ -126,11 +136,17 @@ func (c Config) Validate() error {
 	if c.MaxMessageBytes < 1024 {
 		return fmt.Errorf("max message bytes is %d, it must be at least 1024", c.MaxMessageBytes)
 	}
+	if err := c.Limits.Validate(); err != nil {
+		return err
+	}
+	if err := c.ICEServers.Validate(); err != nil {
+		return err
+	}
 	return c.Rooms.Validate()
 }
 
 // transportConfig is the socket.io transport's part of the config.
-func (c Config) transportConfig(log *slog.Logger) transport.Config {
+func (c Config) transportConfig(adm *admission, log *slog.Logger) transport.Config {
 	t := transport.DefaultConfig()
 	t.PingInterval, t.PingTimeout = c.PingInterval, c.PingTimeout
 	t.ConnectTimeout = c.ConnectTimeout
@@ -138,6 +154,13 @@ func (c Config) transportConfig(log *slog.Logger) transport.Config {
 	t.MaxQueuedBytes = max(t.MaxQueuedBytes, int(c.MaxMessageBytes))
 	t.AllowEIO3 = c.AllowEIO3
 	t.AllowedOrigins = c.AllowedOrigins
+	t.Admit = func(r *http.Request) (func(), error) {
+		release, err := adm.admit(r)
+		if err != nil {
+			log.Info("refused a socket.io connection", "why", err.Error(), "remote", r.RemoteAddr)
+		}
+		return release, err
+	}
 	t.Logger = log
 	return t
 }

@@ -46,8 +46,15 @@ func TestDefaultConfigValues(t *testing.T) {
 			t.Errorf("%s = %v, want %v", d.name, d.got, d.want)
 		}
 	}
-	if cfg.MaxMessageBytes != 1<<20 {
-		t.Errorf("MaxMessageBytes = %d, want %d", cfg.MaxMessageBytes, 1<<20)
+	if cfg.MaxMessageBytes != 64<<10 {
+		t.Errorf("MaxMessageBytes = %d, want %d", cfg.MaxMessageBytes, 64<<10)
+	}
+	want := Limits{EventRate: 50, EventBurst: 200, MaxExcess: 10 * time.Second, JoinRate: 2, JoinBurst: 10, MaxConnectionsPerIP: 64}
+	if !reflect.DeepEqual(cfg.Limits, want) {
+		t.Errorf("Limits = %+v, want %+v", cfg.Limits, want)
+	}
+	if !cfg.AllowEIO3 {
+		t.Error("AllowEIO3 = false, want true")
 	}
 	if !reflect.DeepEqual(cfg.Rooms, rooms.DefaultConfig()) {
 		t.Errorf("Rooms = %+v, want rooms.DefaultConfig() %+v", cfg.Rooms, rooms.DefaultConfig())

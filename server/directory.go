@@ -3,30 +3,38 @@ package server
 import (
 	"sync"
 
-	"github.com/roomcast/roomcast/internal/transport"
 	"github.com/roomcast/roomcast/rooms"
 )
+
+// member is a connected peer that packets can be delivered to: a socket.io
+// client, or a raw websocket peer. A packet is already in the member's
+// format: the registry's spaces keep socket.io peers and raw peers apart.
+type member interface {
+	// deliver queues pkt and its attachments, copying them: the caller
+	// reuses its buffers.
+	deliver(pkt []byte, attachments [][]byte)
+}
 
 // directory maps the registry's peer ids to their connections, so that a
 // list of recipients the registry returns can be delivered to. It holds no
 // membership: rooms.Registry is the only member list.
 type directory struct {
 	mu    sync.RWMutex
-	peers map[rooms.PeerID]*client
+	peers map[rooms.PeerID]member
 }
 
-func newDirectory() *directory { return &directory{peers: make(map[rooms.PeerID]*client)} }
+func newDirectory() *directory { return &directory{peers: make(map[rooms.PeerID]member)} }
 
-func (d *directory) add(c *client) {
+func (d *directory) add(id rooms.PeerID, m member) {
 	d.mu.Lock()
-	d.peers[c.id] = c
+	d.peers[id] = m
 	d.mu.Unlock()
 }
 
-func (d *directory) remove(c *client) {
+func (d *directory) remove(id rooms.PeerID, m member) {
 	d.mu.Lock()
-	if d.peers[c.id] == c {
-		delete(d.peers, c.id)
+	if d.peers[id] == m {
+		delete(d.peers, id)
 	}
 	d.mu.Unlock()
 }
@@ -38,14 +46,8 @@ func (d *directory) deliver(ids []rooms.PeerID, pkt []byte, attachments [][]byte
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	for _, id := range ids {
-		if c := d.peers[id]; c != nil {
-			c.sock.SendBinary(pkt, attachments)
+		if m := d.peers[id]; m != nil {
+			m.deliver(pkt, attachments)
 		}
 	}
-}
-
-// client is one socket.io peer as the handlers see it.
-type client struct {
-	id   rooms.PeerID
-	sock *transport.Socket
 }

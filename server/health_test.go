@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/roomcast/roomcast/rooms"
 )
 
 // getJSON GETs url and decodes its JSON object body.
@@ -57,10 +59,10 @@ func TestReadyz(t *testing.T) {
 			name: "two peers in two rooms",
 			before: func(t *testing.T) {
 				t.Helper()
-				if _, err := s.registry.Connect("a", ""); err != nil {
+				if _, err := s.registry.Connect("a", rooms.SpaceSocketIO, ""); err != nil {
 					t.Fatalf("Connect(a): %v", err)
 				}
-				if _, err := s.registry.Connect("b", "x"); err != nil {
+				if _, err := s.registry.Connect("b", rooms.SpaceSocketIO, "x"); err != nil {
 					t.Fatalf("Connect(b, x): %v", err)
 				}
 			},

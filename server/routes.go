@@ -8,11 +8,12 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/gorilla/websocket"
 	"github.com/roomcast/roomcast/static"
 )
 
 // routes is the whole HTTP surface, in one place.
-func (s *Server) routes(sockets, bundle, page http.Handler) http.Handler {
+func (s *Server) routes(sockets, raw, bundle, page http.Handler) http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.Recoverer)
 	r.Get("/healthz", s.healthz)
@@ -26,8 +27,21 @@ func (s *Server) routes(sockets, bundle, page http.Handler) http.Handler {
 		publishRuntimeVars()
 		r.Mount("/debug", middleware.Profiler())
 	}
-	r.Handle("/*", page)
+	r.Get("/ws", raw.ServeHTTP) // the raw websocket dialects
+	// Raw websocket pages open ws://host:port/ itself.
+	r.Handle("/*", upgradeOr(raw, page))
 	return r
+}
+
+// upgradeOr sends websocket upgrades to ws and everything else to h.
+func upgradeOr(ws, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if websocket.IsWebSocketUpgrade(r) {
+			ws.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // publishRuntimeVars adds the goroutine count to /debug/vars, next to the

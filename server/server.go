@@ -35,7 +35,9 @@ type Server struct {
 	cfg       Config
 	log       *slog.Logger
 	registry  *rooms.Registry
+	stats     *counters
 	transport *transport.Server
+	raw       *rawEndpoint
 	handler   http.Handler
 	draining  atomic.Bool
 }
@@ -58,13 +60,23 @@ func newServer(cfg Config, log *slog.Logger, bundleFS fs.FS) (*Server, error) {
 	if !bundle.has("socket.io.js") {
 		log.Warn("built without the socket.io client bundle: /socket.io/socket.io.js answers 404", "fix", "go tool task build")
 	}
-	s := &Server{cfg: cfg, log: log, registry: rooms.NewRegistry(cfg.Rooms)}
-	s.transport, err = transport.New(cfg.transportConfig(log), newSignaling(s.registry, log))
+	s := &Server{cfg: cfg, log: log, registry: rooms.NewRegistry(cfg.Rooms), stats: newCounters()}
+	sig := newSignaling(s.registry, cfg.Limits, iceSource{static: cfg.ICEServers}, s.stats, log)
+	adm := newAdmission(cfg.Limits)
+	s.transport, err = transport.New(cfg.transportConfig(adm, log), sig)
 	if err != nil {
 		return nil, err
 	}
-	s.handler = s.routes(s.transport, bundle, s.page())
+	s.raw = newRawEndpoint(sig, adm, cfg, log)
+	s.handler = s.routes(s.transport, s.raw, bundle, s.page())
 	return s, nil
+}
+
+// closePeers disconnects every peer, socket.io and raw websocket alike, and
+// returns once each has left its rooms.
+func (s *Server) closePeers() {
+	s.transport.Close()
+	s.raw.Close()
 }
 
 // Handler serves every route of the node.
@@ -86,13 +98,13 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	go func() { served <- hs.Serve(ln) }()
 	select {
 	case err := <-served:
-		s.transport.Close()
+		s.closePeers()
 		return err
 	case <-ctx.Done():
 	}
 	s.log.Info("shutting down")
 	s.draining.Store(true)
-	s.transport.Close()
+	s.closePeers()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	err := hs.Shutdown(shutdownCtx)

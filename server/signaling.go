@@ -3,9 +3,8 @@ package server
 import (
 	"encoding/json"
 	"log/slog"
-	"sync"
+	"time"
 
-	"github.com/roomcast/roomcast/internal/jsonscan"
 	"github.com/roomcast/roomcast/internal/sio"
 	"github.com/roomcast/roomcast/internal/transport"
 	"github.com/roomcast/roomcast/rooms"
@@ -18,17 +17,25 @@ type signaling struct {
 	registry *rooms.Registry
 	peers    *directory
 	log      *slog.Logger
+	limits   Limits
+	ice      iceSource
+	stats    *counters
 	commands map[string]command
 }
 
 // command handles one event the server itself answers.
 type command func(s *signaling, c *client, ev *transport.Event)
 
-func newSignaling(registry *rooms.Registry, log *slog.Logger) *signaling {
-	s := &signaling{registry: registry, peers: newDirectory(), log: log}
+func newSignaling(registry *rooms.Registry, limits Limits, ice iceSource, stats *counters, log *slog.Logger) *signaling {
+	s := &signaling{registry: registry, peers: newDirectory(), log: log, limits: limits, ice: ice, stats: stats}
 	s.commands = map[string]command{
-		rooms.EventJoin:  (*signaling).join,
-		rooms.EventLeave: (*signaling).leave,
+		rooms.EventJoin:          (*signaling).join,
+		rooms.EventLeave:         (*signaling).leave,
+		rooms.EventCreateOrJoin:  (*signaling).createOrJoin,
+		rooms.EventIPAddr:        (*signaling).ipaddr,
+		rooms.EventCreate:        (*signaling).create,
+		rooms.EventShareScreen:   (*signaling).shareScreen,
+		rooms.EventUnshareScreen: (*signaling).unshareScreen,
 	}
 	return s
 }
@@ -36,18 +43,22 @@ func newSignaling(registry *rooms.Registry, log *slog.Logger) *signaling {
 // Connect registers a new peer and joins the room it asked for in its
 // handshake (auth.room, or ?room= for clients without auth), or the default
 // room. A refused room is reported with join-error; the peer stays
-// connected and may join another.
+// connected and may join another. Signalmaster's pages get the ICE servers
+// at once, as stunservers and turnservers.
 func (s *signaling) Connect(sock *transport.Socket, auth json.RawMessage) error {
-	c := &client{id: rooms.PeerID(sock.ID()), sock: sock}
+	c := newClient(rooms.PeerID(sock.ID()), sock, s.limits)
 	sock.SetValue(c)
-	s.peers.add(c)
+	s.peers.add(c.id, c)
+	s.stats.connects.Add(1)
 	room := requestedRoom(auth, sock.Handshake())
-	j, err := s.registry.Connect(c.id, room)
+	j, err := s.registry.Connect(c.id, rooms.SpaceSocketIO, room)
+	s.send(s.ice.servers(c.id).ConnectNotices(c.id))
 	if err != nil {
+		s.stats.refused(err.Code)
 		if room == "" {
 			room = s.registry.Config().DefaultRoom
 		}
-		sock.Emit(rooms.EventJoinError, map[string]any{"room": room, "code": err.Code, "message": err.Message})
+		c.emit(rooms.EventJoinError, rooms.JoinFailure{Room: room, Code: err.Code, Message: err.Message})
 		return nil
 	}
 	if j.Room == "" {
@@ -55,7 +66,7 @@ func (s *signaling) Connect(sock *transport.Socket, auth json.RawMessage) error 
 	}
 	s.admitted(c, j)
 	if room != "" {
-		sock.Emit(rooms.EventJoined, joinResult(c.id, j))
+		c.emit(rooms.EventJoined, s.joinAck(c, j))
 	}
 	return nil
 }
@@ -64,6 +75,9 @@ func (s *signaling) Connect(sock *transport.Socket, auth json.RawMessage) error 
 // time, in the order the client sent them.
 func (s *signaling) Event(sock *transport.Socket, ev *transport.Event) {
 	c := sock.Value().(*client)
+	if !s.allow(c, ev) {
+		return
+	}
 	if cmd, ok := s.commands[string(ev.Name)]; ok {
 		cmd(s, c, ev)
 		return
@@ -76,121 +90,65 @@ func (s *signaling) Event(sock *transport.Socket, ev *transport.Event) {
 	s.fail(c, ev, &rooms.Error{Code: rooms.CodeUnknownEvent, Message: "event " + string(ev.Name) + " is neither a command nor relayed"})
 }
 
-// Disconnect takes the peer out of its rooms and tells them: peer-left per
-// room and, once, "user disconnected" for older tutorial pages. The
-// transport calls it after the peer's last event, so the others get every
-// event the peer sent before leaving first.
-func (s *signaling) Disconnect(sock *transport.Socket, _ string) {
-	c := sock.Value().(*client)
-	left := s.registry.Disconnect(c.id)
-	var everyone []rooms.PeerID
-	for _, room := range left {
-		others := s.registry.Others(nil, c.id, room)
-		s.announce(others, rooms.EventPeerLeft, roomPeer(room, c.id))
-		everyone = appendNew(everyone, others)
+// allow applies the connection's event rate: an event beyond it is refused
+// (acked rate-limited, or dropped and counted), and a connection that keeps
+// exceeding it for MaxExcess is disconnected.
+func (s *signaling) allow(c *client, ev *transport.Event) bool {
+	ok, cutOff := c.rate.allow(time.Now())
+	if ok {
+		return true
 	}
-	if len(everyone) > 0 {
-		s.announce(everyone, rooms.EventUserDisconnected, string(c.id))
+	s.stats.dropped(dropRateLimited)
+	if cutOff {
+		s.log.Info("disconnecting a client that kept exceeding the event rate", "peer", c.id,
+			"rate", s.limits.EventRate, "for", s.limits.MaxExcess)
+		c.sock.Disconnect()
+		return false
 	}
-	s.peers.remove(c)
+	s.fail(c, ev, &rooms.Error{Code: rooms.CodeRateLimited, Message: "too many events: slow down"})
+	return false
 }
 
-func (s *signaling) join(c *client, ev *transport.Event) {
-	room, ok := rooms.RoomArg(decodeArgs(ev))
-	if !ok || room == "" {
-		s.fail(c, ev, &rooms.Error{Code: rooms.CodeInvalidRoom, Message: "join takes a room name or {room}"})
-		return
-	}
-	j, err := s.registry.Join(c.id, room)
-	if err != nil {
-		s.fail(c, ev, err)
-		return
-	}
-	s.admitted(c, j)
-	s.ok(c, ev, joinResult(c.id, j))
+// Disconnect takes the peer out of its rooms and tells them: peer-left and
+// remove per room and, once, "user disconnected" for older tutorial pages
+// (and the codelab's goodbyes). The transport calls it after the peer's
+// last event, so the others get every event the peer sent before leaving
+// first.
+func (s *signaling) Disconnect(sock *transport.Socket, _ string) {
+	c := sock.Value().(*client)
+	s.send(rooms.DisconnectNotices(c.id, s.registry.DisconnectRooms(c.id)))
+	s.peers.remove(c.id, c)
 }
 
 // admitted tells the rooms involved about a registry join: the default room
 // it left, the room it entered.
 func (s *signaling) admitted(c *client, j rooms.Joined) {
-	for _, room := range j.Left {
-		s.departed(c, room)
+	for _, d := range j.Departures {
+		s.send(d.Notices(c.id, false))
 	}
 	if j.New {
-		s.announce(s.registry.Others(nil, c.id, j.Room), rooms.EventPeerJoined, roomPeer(j.Room, c.id))
+		s.stats.joins.Add(1)
+		s.announce(s.registry.Others(nil, c.id, j.Room), rooms.EventPeerJoined, rooms.RoomPeer{Room: j.Room, ID: c.id})
 	}
 }
 
-func (s *signaling) departed(c *client, room string) {
-	s.announce(s.registry.Others(nil, c.id, room), rooms.EventPeerLeft, roomPeer(room, c.id))
+// joinAck is a join's result as the peer gets it, with the ICE servers its
+// page should use.
+func (s *signaling) joinAck(c *client, j rooms.Joined) joinAck {
+	return joinAck{JoinAck: j.Ack(c.id), ICEServers: s.ice.servers(c.id)}
 }
 
-func (s *signaling) leave(c *client, ev *transport.Event) {
-	room, ok := rooms.RoomArg(decodeArgs(ev))
-	if !ok {
-		s.fail(c, ev, &rooms.Error{Code: rooms.CodeInvalidRoom, Message: "leave takes nothing, a room name or {room}"})
-		return
-	}
-	left, err := s.registry.Leave(c.id, room)
-	if err != nil {
-		s.fail(c, ev, err)
-		return
-	}
-	for _, room := range left {
-		s.departed(c, room)
-	}
-	s.ok(c, ev, map[string]any{"rooms": left})
+// joinAck is rooms.JoinAck and iceServers, for roomcast's own page.
+type joinAck struct {
+	rooms.JoinAck
+	ICEServers rooms.ICEServers `json:"iceServers"`
 }
 
-// relayScratch is the memory one relay needs: the recipients and the
-// encoded packet. It is pooled rather than kept per connection, so idle
-// connections hold none.
-type relayScratch struct {
-	ids []rooms.PeerID
-	pkt []byte
-}
-
-var relayScratches = sync.Pool{New: func() any { return &relayScratch{pkt: make([]byte, 0, 1024)} }}
-
-// relay forwards a signaling event to the peers the registry routes it to:
-// the packet is encoded once, with "from" stamped on an object payload, and
-// the same bytes go to every recipient.
-func (s *signaling) relay(c *client, ev *transport.Event) {
-	args := ev.Args
-	payload, _ := args.Next()
-	addr, err := rooms.ParseAddress(payload)
-	if err != nil {
-		s.fail(c, ev, err)
-		return
+// send delivers a decision's events in order, each encoded once.
+func (s *signaling) send(emits []rooms.Emit) {
+	for _, e := range emits {
+		s.announce(e.To, e.Event, e.Args...)
 	}
-	scratch := relayScratches.Get().(*relayScratch)
-	defer relayScratches.Put(scratch)
-	scratch.ids, err = s.registry.Recipients(scratch.ids[:0], c.id, addr)
-	if err != nil {
-		s.log.Debug("relay refused", "event", string(ev.Name), "peer", c.id, "code", err.Code)
-		s.fail(c, ev, err)
-		return
-	}
-	scratch.pkt = appendRelayed(scratch.pkt[:0], ev, payload, args.Rest(), c.id)
-	s.peers.deliver(scratch.ids, scratch.pkt, ev.Attachments)
-	s.ok(c, ev, nil)
-}
-
-// appendRelayed encodes the event as the recipients get it: its name, the
-// stamped payload, the other arguments as they came, and the attachments'
-// count for a binary event.
-func appendRelayed(dst []byte, ev *transport.Event, payload, rest []byte, from rooms.PeerID) []byte {
-	t := sio.Event
-	if len(ev.Attachments) > 0 {
-		t = sio.BinaryEvent
-	}
-	dst = sio.AppendHeader(dst, t, "", len(ev.Attachments), sio.NoID)
-	dst = jsonscan.AppendString(append(dst, '['), string(ev.Name))
-	if payload != nil {
-		dst = rooms.AppendStamped(append(dst, ','), payload, from)
-		dst = append(dst, rest...)
-	}
-	return append(dst, ']')
 }
 
 // announce sends a server event to peers, encoded once.
@@ -205,7 +163,7 @@ func (s *signaling) announce(ids []rooms.PeerID, event string, args ...any) {
 func encodeEvent(event string, args ...any) []byte {
 	data, err := json.Marshal(append([]any{event}, args...))
 	if err != nil {
-		panic("server events are maps of strings: " + err.Error())
+		panic("server events are made of strings, maps and rooms' payload types: " + err.Error())
 	}
 	return append(sio.AppendHeader(nil, sio.Event, "", 0, sio.NoID), data...)
 }
@@ -228,6 +186,7 @@ func (s *signaling) ok(c *client, ev *transport.Event, result any) {
 
 // fail acks a refusal: ({code, message}).
 func (s *signaling) fail(c *client, ev *transport.Event, err *rooms.Error) {
+	s.stats.refused(err.Code)
 	if ev.AckID == transport.NoAck {
 		return
 	}
@@ -235,17 +194,11 @@ func (s *signaling) fail(c *client, ev *transport.Event, err *rooms.Error) {
 	c.sock.Ack(ev.AckID, data)
 }
 
-// decodeArgs decodes a command's arguments; commands are rare, so clarity
-// wins over allocations here.
-func decodeArgs(ev *transport.Event) []any {
-	var args []any
-	it := ev.Args
-	for arg, ok := it.Next(); ok; arg, ok = it.Next() {
-		var v any
-		_ = json.Unmarshal(arg, &v) // the transport has validated the packet
-		args = append(args, v)
-	}
-	return args
+// firstArg is an event's first argument, raw (nil without one).
+func firstArg(ev *transport.Event) json.RawMessage {
+	args := ev.Args
+	arg, _ := args.Next()
+	return arg
 }
 
 // requestedRoom is the room a client asks for at connect: auth.room
@@ -262,35 +215,4 @@ func requestedRoom(auth json.RawMessage, hs *transport.Handshake) string {
 		}
 	}
 	return hs.Query.Get("room")
-}
-
-func joinResult(id rooms.PeerID, j rooms.Joined) map[string]any {
-	peers := make([]string, len(j.Others))
-	clients := make(map[string]any, len(j.Others))
-	for i, other := range j.Others {
-		peers[i] = string(other)
-		clients[string(other)] = map[string]any{}
-	}
-	return map[string]any{"room": j.Room, "id": string(id), "peers": peers, "clients": clients}
-}
-
-func roomPeer(room string, id rooms.PeerID) map[string]any {
-	return map[string]any{"room": room, "id": string(id)}
-}
-
-// appendNew appends the ids of add that dst lacks.
-func appendNew(dst, add []rooms.PeerID) []rooms.PeerID {
-	for _, id := range add {
-		found := false
-		for _, have := range dst {
-			if have == id {
-				found = true
-				break
-			}
-		}
-		if !found {
-			dst = append(dst, id)
-		}
-	}
-	return dst
 }

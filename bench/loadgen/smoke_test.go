@@ -31,7 +31,7 @@ func TestSmoke(t *testing.T) {
 	t.Run("roomcast", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), budget)
 		defer cancel()
-		srv := roomcasttest.Start(t, bin)
+		srv := roomcasttest.Start(t, bin, "--max-connections-per-ip", "0")
 		smoke(ctx, t, []string{srv.Addr})
 	})
 	t.Run("reference", func(t *testing.T) {
@@ -58,7 +58,7 @@ func TestSmoke(t *testing.T) {
 	t.Run("roomcast, two nodes sharing nothing", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), budget)
 		defer cancel()
-		a, b := roomcasttest.Start(t, bin), roomcasttest.Start(t, bin)
+		a, b := roomcasttest.Start(t, bin, "--max-connections-per-ip", "0"), roomcasttest.Start(t, bin, "--max-connections-per-ip", "0")
 		spreadOverNodes(ctx, t, []string{a.Addr, b.Addr})
 	})
 }

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"strings"
 
+	"github.com/roomcast/roomcast/rooms"
 	"github.com/roomcast/roomcast/server"
 )
 
@@ -57,10 +61,104 @@ func newFlagSet(cfg *server.Config) *flag.FlagSet {
 	fs.DurationVar(&cfg.PingTimeout, "ping-timeout", cfg.PingTimeout, "How long a ping may go unanswered before the connection is closed.")
 	fs.Int64Var(&cfg.MaxMessageBytes, "max-message-bytes", cfg.MaxMessageBytes, "Largest message or polling body a client may send, announced to socket.io 3+ clients as maxPayload; a larger one closes that client's connection.")
 	fs.BoolVar(&cfg.AllowEIO3, "allow-eio3", cfg.AllowEIO3, "Accept socket.io-client 1.x and 2.x (Engine.IO 3); false refuses them with \"Unsupported protocol version\".")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "On SIGINT or SIGTERM, how long open requests get to finish before the process exits.")
+	l := &cfg.Limits
+	fs.Float64Var(&l.EventRate, "event-rate", l.EventRate, "Events per second one connection may send, sustained; beyond it events are refused with rate-limited.")
+	fs.IntVar(&l.EventBurst, "event-burst", l.EventBurst, "Events one connection may send at once on top of --event-rate.")
+	fs.DurationVar(&l.MaxExcess, "max-excess", l.MaxExcess, "A connection that keeps exceeding --event-rate this long is disconnected.")
+	fs.Float64Var(&l.JoinRate, "join-rate", l.JoinRate, "Joins per second one connection may make, sustained.")
+	fs.IntVar(&l.JoinBurst, "join-burst", l.JoinBurst, "Joins one connection may make at once on top of --join-rate.")
+	fs.IntVar(&l.MaxConnectionsPerIP, "max-connections-per-ip", l.MaxConnectionsPerIP, "Open connections one client address may hold; 0 is unlimited. Behind a proxy, set --trusted-proxies.")
+	fs.IntVar(&l.MaxConnections, "max-connections", l.MaxConnections, "Open connections in all; 0 is unlimited.")
+	fs.Func("trusted-proxies", "Comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed, e.g. 10.0.0.0/8. (default none)", prefixSetter(&l.TrustedProxies))
+	fs.Func("ice-servers", "ICE servers handed to pages: comma-separated stun:/turn: URLs, or a JSON array of RTCIceServer objects ({urls, username, credential}). (default none)", iceServersSetter(&cfg.ICEServers))
 	fs.BoolVar(&cfg.DebugEndpoints, "debug-endpoints", cfg.DebugEndpoints, "Serve /debug/pprof and /debug/vars (goroutines, memory). They expose internals: keep them off on public addresses.")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "Log format: text or json.")
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "Log level: debug, info, warn or error.")
 	return fs
+}
+
+// prefixSetter parses a comma-separated list of addresses and CIDR
+// prefixes; a bare address is a prefix of its full length.
+func prefixSetter(dst *[]netip.Prefix) func(string) error {
+	return func(v string) error {
+		var prefixes []netip.Prefix
+		for _, item := range strings.Split(v, ",") {
+			if item = strings.TrimSpace(item); item == "" {
+				continue
+			}
+			if !strings.Contains(item, "/") {
+				addr, err := netip.ParseAddr(item)
+				if err != nil {
+					return fmt.Errorf("%q is not an address or CIDR prefix", item)
+				}
+				prefixes = append(prefixes, netip.PrefixFrom(addr.Unmap(), addr.Unmap().BitLen()))
+				continue
+			}
+			p, err := netip.ParsePrefix(item)
+			if err != nil {
+				return fmt.Errorf("%q is not an address or CIDR prefix", item)
+			}
+			prefixes = append(prefixes, p.Masked())
+		}
+		*dst = prefixes
+		return nil
+	}
+}
+
+// iceServersSetter parses ICE servers: a JSON array of RTCIceServer
+// objects, or comma-separated URLs, one server each.
+func iceServersSetter(dst *rooms.ICEServers) func(string) error {
+	return func(v string) error {
+		v = strings.TrimSpace(v)
+		if strings.HasPrefix(v, "[") {
+			var servers []struct {
+				URLs       any    `json:"urls"`
+				Username   string `json:"username"`
+				Credential string `json:"credential"`
+			}
+			if err := json.Unmarshal([]byte(v), &servers); err != nil {
+				return fmt.Errorf("not a JSON array of ICE servers: %v", err)
+			}
+			*dst = nil
+			for _, s := range servers {
+				urls, err := iceURLs(s.URLs)
+				if err != nil {
+					return err
+				}
+				*dst = append(*dst, rooms.ICEServer{URLs: urls, Username: s.Username, Credential: s.Credential})
+			}
+			return nil
+		}
+		var urls []string
+		if err := listSetter(&urls)(v); err != nil {
+			return err
+		}
+		*dst = nil
+		for _, u := range urls {
+			*dst = append(*dst, rooms.ICEServer{URLs: []string{u}})
+		}
+		return nil
+	}
+}
+
+// iceURLs reads an RTCIceServer's urls: a string or an array of them.
+func iceURLs(v any) ([]string, error) {
+	switch v := v.(type) {
+	case string:
+		return []string{v}, nil
+	case []any:
+		urls := make([]string, 0, len(v))
+		for _, u := range v {
+			s, ok := u.(string)
+			if !ok {
+				return nil, errors.New("an ICE server's urls must be strings")
+			}
+			urls = append(urls, s)
+		}
+		return urls, nil
+	}
+	return nil, errors.New("an ICE server needs urls: a string or an array of strings")
 }
 
 // listSetter parses a comma-separated flag value into a list of trimmed,

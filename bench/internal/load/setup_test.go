@@ -101,7 +101,7 @@ func TestSetupSpec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"bin/roomcast", "--addr", "127.0.0.1:0", "--log-format", "json", "--recovery-window", "2m"}
+	want := []string{"bin/roomcast", "--addr", "127.0.0.1:0", "--log-format", "json", "--max-connections-per-ip", "0", "--recovery-window", "2m"}
 	if !slices.Equal(spec.Argv, want) || !slices.Equal(spec.Env, su.Env) || spec.CPUs != "0" {
 		t.Errorf("spec = %+v, want argv %v, env %v, CPUs 0", spec, want, su.Env)
 	}

@@ -1,0 +1,290 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/roomcast/roomcast/rooms"
+)
+
+// Limits of a raw websocket connection.
+const (
+	// rawQueueFrames bounds a raw peer's outbound queue: its frames are a
+	// call's signaling, a few dozen at most in flight.
+	rawQueueFrames = 256
+	// rawWriteTimeout bounds one write to a raw peer.
+	rawWriteTimeout = 10 * time.Second
+	// rawCloseWait bounds the flush before a refused connection closes.
+	rawCloseWait = time.Second
+)
+
+// rawEndpoint serves the raw WebSocket dialects (rooms.RawConn, the "inst"
+// and "login" pages) on / and /ws. Its peers live in the registry's raw
+// space: same limits and counts as socket.io peers, rooms of their own.
+type rawEndpoint struct {
+	registry   *rooms.Registry
+	peers      *directory
+	admission  *admission
+	origins    []string
+	limits     Limits
+	maxMessage int64
+	upgrader   websocket.Upgrader
+	stats      *counters
+	log        *slog.Logger
+
+	mu      sync.Mutex
+	open    map[*rawPeer]struct{}
+	closing bool
+	live    sync.WaitGroup
+}
+
+func newRawEndpoint(s *signaling, adm *admission, cfg Config, log *slog.Logger) *rawEndpoint {
+	e := &rawEndpoint{registry: s.registry, peers: s.peers, admission: adm, origins: cfg.AllowedOrigins, limits: cfg.Limits,
+		maxMessage: cfg.MaxMessageBytes, stats: s.stats, log: log, open: make(map[*rawPeer]struct{})}
+	e.upgrader = websocket.Upgrader{
+		ReadBufferSize:  1024,
+		WriteBufferPool: &sync.Pool{},
+		CheckOrigin:     func(*http.Request) bool { return true }, // ServeHTTP has checked it
+	}
+	return e
+}
+
+// ServeHTTP takes a websocket upgrade and runs the connection until it
+// closes. Refusals come before the upgrade, as HTTP errors.
+func (e *rawEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if origin := r.Header.Get("Origin"); !originAllowed(e.origins, origin) {
+		e.log.Debug("refused a raw websocket from another origin", "origin", origin, "remote", r.RemoteAddr)
+		http.Error(w, "origin "+origin+" is not allowed", http.StatusForbidden)
+		return
+	}
+	release, err := e.admission.admit(r)
+	if err != nil {
+		e.log.Info("refused a raw websocket", "why", err.Error(), "remote", r.RemoteAddr)
+		http.Error(w, err.Error(), http.StatusForbidden)
+		return
+	}
+	defer release()
+	conn, err := e.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered
+	}
+	p := newRawPeer(rooms.PeerID(newPeerID()), conn)
+	if !e.track(p) {
+		p.closeNow()
+		return
+	}
+	defer e.untrack(p)
+	go p.writeLoop()
+	e.serve(p, r.URL.Query().Get("room"))
+}
+
+// serve registers the peer in its room, reads its frames until it closes,
+// and tells its partner when it goes.
+func (e *rawEndpoint) serve(p *rawPeer, room string) {
+	rc := e.registry.NewRawConn(p.id)
+	if _, err := e.registry.Connect(p.id, rooms.SpaceRaw, room); err != nil {
+		e.refuse(p, rc, err)
+		return
+	}
+	e.peers.add(p.id, p)
+	defer func() {
+		e.send(rc.Close())
+		e.peers.remove(p.id, p)
+		p.close()
+	}()
+	rate := newEventRate(e.limits)
+	for {
+		binary, frame, err := p.read(e.maxMessage)
+		switch {
+		case errors.Is(err, errFrameTooLarge):
+			e.refuse(p, rc, &rooms.Error{Code: rooms.CodeMessageTooLarge, Message: "a frame is larger than the message limit"})
+			return
+		case err != nil:
+			return
+		}
+		ok, cutOff := rate.allow(time.Now())
+		switch {
+		case cutOff:
+			e.log.Info("closing a raw websocket that kept exceeding the event rate", "peer", p.id)
+			e.refuse(p, rc, &rooms.Error{Code: rooms.CodeRateLimited, Message: "too many messages: closing"})
+			return
+		case !ok:
+			e.stats.dropped(dropRateLimited)
+			e.send(rc.Refuse(&rooms.Error{Code: rooms.CodeRateLimited, Message: "too many messages: slow down"}))
+		case binary:
+			e.send(rc.Refuse(&rooms.Error{Code: rooms.CodeInvalidPayload, Message: "binary frames are not part of the protocol: send JSON text"}))
+		default:
+			e.send(rc.Handle(frame))
+		}
+	}
+}
+
+// refuse tells the peer why and closes its connection.
+func (e *rawEndpoint) refuse(p *rawPeer, rc *rooms.RawConn, err *rooms.Error) {
+	e.stats.refused(err.Code)
+	for _, f := range rc.Refuse(err) {
+		p.deliver(f.Data, nil)
+	}
+	p.close()
+}
+
+// send delivers a decision's frames, each to its peer.
+func (e *rawEndpoint) send(frames []rooms.RawFrame) {
+	for _, f := range frames {
+		e.peers.deliver([]rooms.PeerID{f.To}, f.Data, nil)
+	}
+}
+
+func (e *rawEndpoint) track(p *rawPeer) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closing {
+		return false
+	}
+	e.open[p] = struct{}{}
+	e.live.Add(1)
+	return true
+}
+
+func (e *rawEndpoint) untrack(p *rawPeer) {
+	e.mu.Lock()
+	delete(e.open, p)
+	e.mu.Unlock()
+	e.live.Done()
+}
+
+// Close closes every raw connection and waits until each has left its
+// room.
+func (e *rawEndpoint) Close() {
+	e.mu.Lock()
+	e.closing = true
+	for p := range e.open {
+		p.closeNow()
+	}
+	e.mu.Unlock()
+	e.live.Wait()
+}
+
+var errFrameTooLarge = errors.New("frame larger than the message limit")
+
+// rawPeer is one raw websocket connection: its reader runs on the request's
+// goroutine, its writer on its own, fed by a bounded queue.
+type rawPeer struct {
+	id   rooms.PeerID
+	conn *websocket.Conn
+	out  chan []byte
+
+	closeOnce sync.Once
+	done      chan struct{} // closed by close: the writer flushes, then closes the connection
+}
+
+func newRawPeer(id rooms.PeerID, conn *websocket.Conn) *rawPeer {
+	return &rawPeer{id: id, conn: conn, out: make(chan []byte, rawQueueFrames), done: make(chan struct{})}
+}
+
+// read returns the next message, at most limit bytes of it.
+func (p *rawPeer) read(limit int64) (binary bool, data []byte, err error) {
+	typ, r, err := p.conn.NextReader()
+	if err != nil {
+		return false, nil, err
+	}
+	data, err = io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return false, nil, err
+	}
+	if int64(len(data)) > limit {
+		return false, nil, errFrameTooLarge
+	}
+	return typ == websocket.BinaryMessage, data, nil
+}
+
+// deliver queues a frame, copied; a peer whose queue is full is not reading
+// and is closed.
+func (p *rawPeer) deliver(pkt []byte, _ [][]byte) {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	select {
+	case p.out <- append([]byte(nil), pkt...):
+	default:
+		p.closeNow()
+	}
+}
+
+// writeLoop sends queued frames until the peer is closed, then what is
+// still queued, then a close frame.
+func (p *rawPeer) writeLoop() {
+	for {
+		select {
+		case frame := <-p.out:
+			if !p.write(frame) {
+				p.closeNow()
+				return
+			}
+		case <-p.done:
+			p.flush(time.Now().Add(rawCloseWait))
+			_ = p.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(rawCloseWait))
+			_ = p.conn.Close()
+			return
+		}
+	}
+}
+
+// flush writes what is still queued, until deadline.
+func (p *rawPeer) flush(deadline time.Time) {
+	for time.Now().Before(deadline) {
+		select {
+		case frame := <-p.out:
+			if !p.write(frame) {
+				return
+			}
+		default:
+			return
+		}
+	}
+}
+
+func (p *rawPeer) write(frame []byte) bool {
+	_ = p.conn.SetWriteDeadline(time.Now().Add(rawWriteTimeout))
+	return p.conn.WriteMessage(websocket.TextMessage, frame) == nil
+}
+
+// close flushes what is queued and closes the connection.
+func (p *rawPeer) close() { p.closeOnce.Do(func() { close(p.done) }) }
+
+// closeNow closes the connection at once, which also ends its reader.
+func (p *rawPeer) closeNow() {
+	p.close()
+	_ = p.conn.Close()
+}
+
+// newPeerID draws a raw peer's id: 120 random bits, as socket ids.
+func newPeerID() string {
+	var b [15]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// originAllowed applies an origin allowlist ("*" for all); requests without
+// an Origin header, which browsers always send, pass.
+func originAllowed(origins []string, origin string) bool {
+	if origin == "" || origins[0] == "*" {
+		return true
+	}
+	for _, o := range origins {
+		if strings.EqualFold(o, origin) {
+			return true
+		}
+	}
+	return false
+}

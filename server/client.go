@@ -1,6 +1,7 @@
 package server
 
 import (
+	"sync"
 	"time"
 
 	"github.com/roomcast/roomcast/internal/transport"
@@ -8,23 +9,72 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// client is one socket.io peer as the handlers see it.
+// client is one socket.io peer as the handlers see it. It outlives its
+// socket when its transport drops and it can recover: then it is
+// suspended, and what it misses is kept for it.
 type client struct {
-	id    rooms.PeerID
-	sock  *transport.Socket
+	id rooms.PeerID
+	// Used by the connection's own events only, one at a time.
 	rate  eventRate
 	joins *rate.Limiter
+
+	mu   sync.Mutex
+	sock *transport.Socket
+	// pid is the private id of a recoverable client ("" for the others):
+	// its packets carry offsets and are logged.
+	pid       string
+	log       streamLog
+	suspended bool        // its transport dropped; it may come back
+	held      int         // bytes logged while suspended, counted in recovery.held
+	expiry    *time.Timer // ends the suspension
+	gone      bool        // it has left for good
 }
 
 func newClient(id rooms.PeerID, sock *transport.Socket, l Limits) *client {
 	return &client{id: id, sock: sock, rate: newEventRate(l), joins: rate.NewLimiter(rate.Limit(l.JoinRate), l.JoinBurst)}
 }
 
-// deliver queues an encoded socket.io packet (directory's member).
-func (c *client) deliver(pkt []byte, attachments [][]byte) { c.sock.SendBinary(pkt, attachments) }
+// recoverable reports whether packets for the client must carry offsets.
+func (c *client) recoverable() bool { return c.pid != "" }
+
+// deliver queues an encoded socket.io packet for a client that cannot
+// recover (directory's member).
+func (c *client) deliver(pkt []byte, attachments [][]byte) {
+	c.mu.Lock()
+	sock := c.sock
+	c.mu.Unlock()
+	sock.SendBinary(pkt, attachments)
+}
+
+// deliverLogged queues a packet with its offset and keeps it in the log:
+// the last few while connected, everything while suspended. It reports how
+// many bytes a suspended client's log grew by, and false when the log
+// passed limit (the client cannot recover any more).
+func (c *client) deliverLogged(p *logged, limit int) (held int, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gone {
+		return 0, true
+	}
+	c.log.add(p)
+	if c.suspended {
+		c.held += p.size()
+		return p.size(), c.held <= limit
+	}
+	c.log.trim(recoveryReplayBytes)
+	c.sock.SendBinary(p.pkt, p.attachments)
+	return 0, true
+}
 
 // emit sends the client one server event.
-func (c *client) emit(event string, args ...any) { c.sock.Send(encodeEvent(event, args...)) }
+func (c *client) emit(event string, args ...any) {
+	pkt := encodeEvent(event, args...)
+	if c.recoverable() {
+		c.deliverLogged(newLogged(pkt, nil), 0)
+		return
+	}
+	c.deliver(pkt, nil)
+}
 
 // eventRate is a connection's allowance of events: a token bucket, and how
 // long the connection has been exceeding it without a quiet second.

@@ -35,6 +35,10 @@ const (
 	// DefaultShutdownTimeout is how long a graceful shutdown waits for open
 	// HTTP requests before closing them.
 	DefaultShutdownTimeout = 10 * time.Second
+	// DefaultReadHeaderTimeout bounds how long a client may take to send a
+	// request's headers: a slow-loris request holds its goroutine and
+	// descriptor no longer. Browsers send them at once.
+	DefaultReadHeaderTimeout = 10 * time.Second
 )
 
 // Config is everything roomcast can be told at start. Start from
@@ -71,12 +75,16 @@ type Config struct {
 	AllowEIO3 bool
 	// ShutdownTimeout: see DefaultShutdownTimeout. Default: 10s.
 	ShutdownTimeout time.Duration
+	// ReadHeaderTimeout: see DefaultReadHeaderTimeout. Default: 10s.
+	ReadHeaderTimeout time.Duration
 	// DebugEndpoints serves /debug/pprof and /debug/vars (goroutines,
 	// memory). They expose internals: keep them off on public addresses.
 	// Default: false.
 	DebugEndpoints bool
 	// Limits bound what one client can make the server do.
 	Limits Limits
+	// Recovery is socket.io's connection state recovery.
+	Recovery Recovery
 	// ICEServers are handed to every page: in joined.iceServers and join
 	// acks, and as signalmaster's stunservers/turnservers. Loopback and LAN
 	// calls need none. Default: none.
@@ -88,18 +96,20 @@ type Config struct {
 // DefaultConfig returns the defaults documented on each field.
 func DefaultConfig() Config {
 	return Config{
-		Addr:            DefaultAddr,
-		AllowedOrigins:  []string{"*"},
-		LogFormat:       "text",
-		LogLevel:        "info",
-		ConnectTimeout:  DefaultConnectTimeout,
-		PingInterval:    DefaultPingInterval,
-		PingTimeout:     DefaultPingTimeout,
-		MaxMessageBytes: DefaultMaxMessageBytes,
-		AllowEIO3:       true,
-		ShutdownTimeout: DefaultShutdownTimeout,
-		Limits:          DefaultLimits(),
-		Rooms:           rooms.DefaultConfig(),
+		Addr:              DefaultAddr,
+		AllowedOrigins:    []string{"*"},
+		LogFormat:         "text",
+		LogLevel:          "info",
+		ConnectTimeout:    DefaultConnectTimeout,
+		PingInterval:      DefaultPingInterval,
+		PingTimeout:       DefaultPingTimeout,
+		MaxMessageBytes:   DefaultMaxMessageBytes,
+		AllowEIO3:         true,
+		ShutdownTimeout:   DefaultShutdownTimeout,
+		ReadHeaderTimeout: DefaultReadHeaderTimeout,
+		Limits:            DefaultLimits(),
+		Recovery:          DefaultRecovery(),
+		Rooms:             rooms.DefaultConfig(),
 	}
 }
 
@@ -128,6 +138,7 @@ func (c Config) Validate() error {
 	}{
 		{"connect timeout", c.ConnectTimeout}, {"ping interval", c.PingInterval},
 		{"ping timeout", c.PingTimeout}, {"shutdown timeout", c.ShutdownTimeout},
+		{"read header timeout", c.ReadHeaderTimeout},
 	} {
 		if d.v <= 0 {
 			return fmt.Errorf("%s is %v, it must be positive", d.name, d.v)
@@ -137,6 +148,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("max message bytes is %d, it must be at least 1024", c.MaxMessageBytes)
 	}
 	if err := c.Limits.Validate(); err != nil {
+		return err
+	}
+	if err := c.Recovery.Validate(); err != nil {
 		return err
 	}
 	if err := c.ICEServers.Validate(); err != nil {

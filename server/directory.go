@@ -21,6 +21,12 @@ type member interface {
 type directory struct {
 	mu    sync.RWMutex
 	peers map[rooms.PeerID]member
+
+	// rec and overflow serve recoverable clients: rec bounds what the
+	// suspended ones hold, and overflow ends a suspension that passed a
+	// bound. overflow must not block: deliver holds the directory's lock.
+	rec      *recovery
+	overflow func(*client)
 }
 
 func newDirectory() *directory { return &directory{peers: make(map[rooms.PeerID]member)} }
@@ -40,14 +46,35 @@ func (d *directory) remove(id rooms.PeerID, m member) {
 }
 
 // deliver queues one encoded packet, and its attachments, on every
-// recipient: the same bytes for all of them. Recipients that have gone are
-// skipped.
+// recipient: the same bytes for all of them. Recoverable clients get one
+// copy with an offset appended, the same for all of them too. Recipients
+// that have gone are skipped.
 func (d *directory) deliver(ids []rooms.PeerID, pkt []byte, attachments [][]byte) {
+	var withOffset *logged
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	for _, id := range ids {
-		if m := d.peers[id]; m != nil {
+		m := d.peers[id]
+		c, isClient := m.(*client)
+		switch {
+		case m == nil:
+		case isClient && c.recoverable():
+			if withOffset == nil {
+				withOffset = newLogged(pkt, attachments)
+			}
+			d.deliverLogged(c, withOffset)
+		default:
 			m.deliver(pkt, attachments)
 		}
+	}
+}
+
+func (d *directory) deliverLogged(c *client, p *logged) {
+	held, ok := c.deliverLogged(p, d.rec.cfg.PeerBytes)
+	if held > 0 && d.rec.held.Add(int64(held)) > d.rec.cfg.TotalBytes {
+		ok = false
+	}
+	if !ok {
+		d.overflow(c)
 	}
 }

@@ -21,7 +21,6 @@ import (
 // HTTP server timeouts. Websockets are hijacked and unaffected; the others
 // bound what a slow or idle HTTP client can hold.
 const (
-	readHeaderTimeout = 10 * time.Second
 	// readTimeout covers a polling POST body, at most MaxMessageBytes.
 	readTimeout = 30 * time.Second
 	// writeSlack is added to the ping interval for the write timeout: a
@@ -36,6 +35,7 @@ type Server struct {
 	log       *slog.Logger
 	registry  *rooms.Registry
 	stats     *counters
+	sig       *signaling
 	transport *transport.Server
 	raw       *rawEndpoint
 	handler   http.Handler
@@ -61,7 +61,8 @@ func newServer(cfg Config, log *slog.Logger, bundleFS fs.FS) (*Server, error) {
 		log.Warn("built without the socket.io client bundle: /socket.io/socket.io.js answers 404", "fix", "go tool task build")
 	}
 	s := &Server{cfg: cfg, log: log, registry: rooms.NewRegistry(cfg.Rooms), stats: newCounters()}
-	sig := newSignaling(s.registry, cfg.Limits, iceSource{static: cfg.ICEServers}, s.stats, log)
+	sig := newSignaling(s.registry, cfg, s.stats, log)
+	s.sig = sig
 	adm := newAdmission(cfg.Limits)
 	s.transport, err = transport.New(cfg.transportConfig(adm, log), sig)
 	if err != nil {
@@ -75,6 +76,7 @@ func newServer(cfg Config, log *slog.Logger, bundleFS fs.FS) (*Server, error) {
 // closePeers disconnects every peer, socket.io and raw websocket alike, and
 // returns once each has left its rooms.
 func (s *Server) closePeers() {
+	s.sig.closing.Store(true)
 	s.transport.Close()
 	s.raw.Close()
 }
@@ -88,7 +90,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: readHeaderTimeout,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      s.cfg.PingInterval + writeSlack,
 		IdleTimeout:       idleTimeout,

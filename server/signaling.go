@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/roomcast/roomcast/internal/sio"
@@ -16,18 +17,24 @@ import (
 type signaling struct {
 	registry *rooms.Registry
 	peers    *directory
+	rec      *recovery // nil when recovery is off
 	log      *slog.Logger
 	limits   Limits
 	ice      iceSource
 	stats    *counters
 	commands map[string]command
+	// closing is set at shutdown: disconnects then are final, not drops to
+	// recover from.
+	closing atomic.Bool
 }
 
 // command handles one event the server itself answers.
 type command func(s *signaling, c *client, ev *transport.Event)
 
-func newSignaling(registry *rooms.Registry, limits Limits, ice iceSource, stats *counters, log *slog.Logger) *signaling {
-	s := &signaling{registry: registry, peers: newDirectory(), log: log, limits: limits, ice: ice, stats: stats}
+func newSignaling(registry *rooms.Registry, cfg Config, stats *counters, log *slog.Logger) *signaling {
+	s := &signaling{registry: registry, peers: newDirectory(), rec: newRecovery(cfg.Recovery), log: log,
+		limits: cfg.Limits, ice: iceSource{static: cfg.ICEServers}, stats: stats}
+	s.peers.rec, s.peers.overflow = s.rec, s.overflowed
 	s.commands = map[string]command{
 		rooms.EventJoin:          (*signaling).join,
 		rooms.EventLeave:         (*signaling).leave,
@@ -46,8 +53,12 @@ func newSignaling(registry *rooms.Registry, limits Limits, ice iceSource, stats 
 // connected and may join another. Signalmaster's pages get the ICE servers
 // at once, as stunservers and turnservers.
 func (s *signaling) Connect(sock *transport.Socket, auth json.RawMessage) error {
+	if a := parseRecoveryAuth(auth); a.PID != "" && s.resume(sock, a) {
+		return nil
+	}
 	c := newClient(rooms.PeerID(sock.ID()), sock, s.limits)
 	sock.SetValue(c)
+	s.rec.enroll(c, sock)
 	s.peers.add(c.id, c)
 	s.stats.connects.Add(1)
 	room := requestedRoom(auth, sock.Handshake())
@@ -109,15 +120,22 @@ func (s *signaling) allow(c *client, ev *transport.Event) bool {
 	return false
 }
 
-// Disconnect takes the peer out of its rooms and tells them: peer-left and
-// remove per room and, once, "user disconnected" for older tutorial pages
-// (and the codelab's goodbyes). The transport calls it after the peer's
-// last event, so the others get every event the peer sent before leaving
-// first.
-func (s *signaling) Disconnect(sock *transport.Socket, _ string) {
+// Disconnect takes the peer out of its rooms and tells them (see depart);
+// a recoverable peer whose transport dropped is suspended instead. The
+// transport calls it after the peer's last event, so the others get every
+// event the peer sent before leaving first.
+func (s *signaling) Disconnect(sock *transport.Socket, reason string) {
 	c := sock.Value().(*client)
-	s.send(rooms.DisconnectNotices(c.id, s.registry.DisconnectRooms(c.id)))
-	s.peers.remove(c.id, c)
+	c.mu.Lock()
+	stale := c.sock != sock || c.gone // a newer socket took over, or it has left
+	c.mu.Unlock()
+	switch {
+	case stale:
+	case s.rec != nil && c.recoverable() && suspendable(reason) && !s.closing.Load():
+		s.suspend(c)
+	default:
+		s.end(c)
+	}
 }
 
 // admitted tells the rooms involved about a registry join: the default room

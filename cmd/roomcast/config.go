@@ -62,6 +62,7 @@ func newFlagSet(cfg *server.Config) *flag.FlagSet {
 	fs.Int64Var(&cfg.MaxMessageBytes, "max-message-bytes", cfg.MaxMessageBytes, "Largest message or polling body a client may send, announced to socket.io 3+ clients as maxPayload; a larger one closes that client's connection.")
 	fs.BoolVar(&cfg.AllowEIO3, "allow-eio3", cfg.AllowEIO3, "Accept socket.io-client 1.x and 2.x (Engine.IO 3); false refuses them with \"Unsupported protocol version\".")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "On SIGINT or SIGTERM, how long open requests get to finish before the process exits.")
+	fs.DurationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", cfg.ReadHeaderTimeout, "How long a client may take to send a request's headers; slower (slow-loris) connections are closed.")
 	l := &cfg.Limits
 	fs.Float64Var(&l.EventRate, "event-rate", l.EventRate, "Events per second one connection may send, sustained; beyond it events are refused with rate-limited.")
 	fs.IntVar(&l.EventBurst, "event-burst", l.EventBurst, "Events one connection may send at once on top of --event-rate.")
@@ -71,6 +72,9 @@ func newFlagSet(cfg *server.Config) *flag.FlagSet {
 	fs.IntVar(&l.MaxConnectionsPerIP, "max-connections-per-ip", l.MaxConnectionsPerIP, "Open connections one client address may hold; 0 is unlimited. Behind a proxy, set --trusted-proxies.")
 	fs.IntVar(&l.MaxConnections, "max-connections", l.MaxConnections, "Open connections in all; 0 is unlimited.")
 	fs.Func("trusted-proxies", "Comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed, e.g. 10.0.0.0/8. (default none)", prefixSetter(&l.TrustedProxies))
+	fs.DurationVar(&cfg.Recovery.Window, "recovery-window", cfg.Recovery.Window, "How long a socket.io 4.6+ client whose connection dropped is kept, so that it reconnects with its id, rooms and every event it missed; 0 turns recovery off.")
+	fs.IntVar(&cfg.Recovery.PeerBytes, "recovery-peer-bytes", cfg.Recovery.PeerBytes, "Most bytes of events kept for one dropped client; past it the client leaves its rooms at once.")
+	fs.Int64Var(&cfg.Recovery.TotalBytes, "recovery-total-bytes", cfg.Recovery.TotalBytes, "Most bytes of events kept for all dropped clients together.")
 	fs.Func("ice-servers", "ICE servers handed to pages: comma-separated stun:/turn: URLs, or a JSON array of RTCIceServer objects ({urls, username, credential}). (default none)", iceServersSetter(&cfg.ICEServers))
 	fs.BoolVar(&cfg.DebugEndpoints, "debug-endpoints", cfg.DebugEndpoints, "Serve /debug/pprof and /debug/vars (goroutines, memory). They expose internals: keep them off on public addresses.")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "Log format: text or json.")

@@ -45,14 +45,14 @@ const NoAck = -1
 // Reasons a socket disconnects, as Disconnect receives them. The names are
 // socket.io's where it has one.
 const (
-	ReasonTransportClose      = "transport close" // the client closed the connection
-	ReasonTransportError      = "transport error" // reading or writing failed
-	ReasonPingTimeout         = "ping timeout"    // no heartbeat in time
-	ReasonParseError          = "parse error"     // the client sent something invalid
-	ReasonClientDisconnect    = "client namespace disconnect"
-	ReasonServerDisconnect    = "server namespace disconnect"
-	ReasonServerShuttingDown  = "server shutting down"
-	ReasonSlowConsumer        = "slow consumer" // its outbound queue overflowed
-	ReasonConnectTimeout      = "connect timeout"
-	ReasonClosedByApplication = "forced close"
+	ReasonTransportClose     = "transport close"   // the client closed the connection: a close frame or packet
+	ReasonTransportError     = "transport error"   // the connection dropped, or reading or writing failed
+	ReasonPingTimeout        = "ping timeout"      // no heartbeat in time
+	ReasonParseError         = "parse error"       // the client sent something invalid
+	ReasonMessageTooLarge    = "message too large" // a message or polling body beyond MaxPayload
+	ReasonClientDisconnect   = "client namespace disconnect"
+	ReasonServerDisconnect   = "server namespace disconnect"
+	ReasonServerShuttingDown = "server shutting down"
+	ReasonSlowConsumer       = "slow consumer" // its outbound queue overflowed
+	ReasonConnectTimeout     = "connect timeout"
 )

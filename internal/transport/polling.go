@@ -141,11 +141,11 @@ func (s *session) servePost(w http.ResponseWriter, r *http.Request) {
 	defer putChunk(body)
 	if err != nil {
 		s.srv.cfg.Logger.Debug("closing a session whose post could not be read", "sid", s.id, "error", err)
-		s.close(ReasonParseError)
-		status := http.StatusBadRequest
+		status, reason := http.StatusBadRequest, ReasonTransportError
 		if errors.Is(err, errBodyTooLarge) {
-			status = http.StatusRequestEntityTooLarge
+			status, reason = http.StatusRequestEntityTooLarge, ReasonMessageTooLarge
 		}
+		s.close(reason)
 		s.srv.writeError(w, r, status, eio.BadRequest)
 		return
 	}

@@ -89,13 +89,16 @@ func (s *session) readLoop(w *wsConn) {
 	}
 }
 
+// readFailure names why a websocket read failed: a close frame is the
+// client's choice (a page that goes away sends one), anything else is a
+// dropped connection, which clients that can recover come back from.
 func readFailure(err error) string {
-	if websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+	var closed *websocket.CloseError
+	switch {
+	case errors.Is(err, websocket.ErrReadLimit):
+		return ReasonMessageTooLarge
+	case errors.As(err, &closed) && closed.Code != websocket.CloseAbnormalClosure:
 		return ReasonTransportClose
-	}
-	if errors.Is(err, websocket.ErrReadLimit) {
-		return ReasonParseError
 	}
 	return ReasonTransportError
 }

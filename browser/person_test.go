@@ -54,6 +54,26 @@ type personOpts struct {
 // browser is closed, after a full-page screenshot if the test failed.
 func newPerson(t *testing.T, name string, opts personOpts) *person {
 	t.Helper()
+	flags := chromiumFlags(t, opts)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), flags...)
+	ctx, cancelTab := chromedp.NewContext(allocCtx)
+	p := &person{name: name, ctx: ctx, cancelTab: cancelTab, cancelAlloc: cancelAlloc}
+	// Cleanups run last-in first-out: the screenshot is taken while the
+	// browser still runs, and the browser is gone before t.TempDir removes
+	// its profile.
+	t.Cleanup(p.close)
+	t.Cleanup(func() {
+		if t.Failed() {
+			p.saveScreenshot(t)
+		}
+	})
+	return p
+}
+
+// chromiumFlags configures a headless Chromium with a profile of its own in a
+// temporary folder, and fake devices as opts says.
+func chromiumFlags(t *testing.T, opts personOpts) []chromedp.ExecAllocatorOption {
+	t.Helper()
 	chromium := roomcasttest.RequireTool(t, "chromium")
 	flags := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium),
@@ -82,19 +102,7 @@ func newPerson(t *testing.T, name string, opts personOpts) *person {
 		flags = append(flags, fakeDevices,
 			chromedp.Flag("use-fake-ui-for-media-stream", true)) // grant camera and microphone
 	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), flags...)
-	ctx, cancelTab := chromedp.NewContext(allocCtx)
-	p := &person{name: name, ctx: ctx, cancelTab: cancelTab, cancelAlloc: cancelAlloc}
-	// Cleanups run last-in first-out: the screenshot is taken while the
-	// browser still runs, and the browser is gone before t.TempDir removes
-	// its profile.
-	t.Cleanup(p.close)
-	t.Cleanup(func() {
-		if t.Failed() {
-			p.saveScreenshot(t)
-		}
-	})
-	return p
+	return flags
 }
 
 // open starts the browser and loads url. It is safe to call from several
@@ -238,7 +246,9 @@ func (p *person) describe() string {
 		status: (document.getElementById("status") || {}).textContent,
 		notice: (document.getElementById("media-notice") || {}).textContent,
 		chat: [...document.querySelectorAll("#chat-log li")].map(li => li.textContent),
-		events: window.events, // the socket.io 2.x test page's log
+		events: window.events, // the log of the socket.io 2.x page and of testdata/pages
+		state: window.state,   // testdata/pages: the call's state
+		received: window.received,
 	})`, &page))
 	if err != nil {
 		return fmt.Sprintf("%s's page: unreadable: %v", p.name, err)

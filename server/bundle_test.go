@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/roomcast/roomcast/static/legacy"
 )
 
 // newRouteServer is a real Server, whose routes the tests serve with a test
@@ -53,18 +55,26 @@ func get(t *testing.T, url string, header map[string]string) (*http.Response, st
 	return resp, string(body)
 }
 
+// The test bundle is laid out as the npm package's dist folder: code, then
+// the source map comment on the last line.
 const (
-	testJS    = "console.log('socket.io');\n"
-	testMinJS = "console.log(1)"
-	testMap   = `{"version":3}`
+	testJSCode     = "console.log('socket.io');\n"
+	testJSMapLine  = "//# sourceMappingURL=socket.io.js.map\n"
+	testJS         = testJSCode + testJSMapLine
+	testMinJSCode  = "console.log(1)\n"
+	testMinMapLine = "//# sourceMappingURL=socket.io.min.js.map"
+	testMinJS      = testMinJSCode + testMinMapLine
+	testMsgpackJS  = "console.log(2)\n//# sourceMappingURL=socket.io.msgpack.min.js.map\n"
+	testMap        = `{"version":3}`
 )
 
 func testBundleFS() fstest.MapFS {
 	return fstest.MapFS{
-		"socket.io.js":     {Data: []byte(testJS)},
-		"socket.io.min.js": {Data: []byte(testMinJS)},
-		"socket.io.js.map": {Data: []byte(testMap)},
-		"README.md":        {Data: []byte("# not served")},
+		"socket.io.js":             {Data: []byte(testJS)},
+		"socket.io.min.js":         {Data: []byte(testMinJS)},
+		"socket.io.js.map":         {Data: []byte(testMap)},
+		"socket.io.msgpack.min.js": {Data: []byte(testMsgpackJS)},
+		"README.md":                {Data: []byte("# not served")},
 	}
 }
 
@@ -84,7 +94,7 @@ func TestLoadClientBundle(t *testing.T) {
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	want := []string{"socket.io.js", "socket.io.js.map", "socket.io.min.js"}
+	want := []string{"socket.io.js", "socket.io.js.map", "socket.io.min.js", "socket.io.msgpack.min.js"}
 	if !slices.Equal(names, want) {
 		t.Errorf("loaded %q, want %q", names, want)
 	}
@@ -117,9 +127,10 @@ func TestClientBundleServe(t *testing.T) {
 		wantContentType string
 		wantBody        string
 	}{
-		{"socket.io.js", "application/javascript; charset=utf-8", testJS},
-		{"socket.io.min.js", "application/javascript; charset=utf-8", testMinJS},
+		{"socket.io.js", "application/javascript; charset=utf-8", testJSCode + legacy.SocketIOCompat() + testJSMapLine},
+		{"socket.io.min.js", "application/javascript; charset=utf-8", testMinJSCode + legacy.SocketIOCompat() + testMinMapLine},
 		{"socket.io.js.map", "application/json; charset=utf-8", testMap},
+		{"socket.io.msgpack.min.js", "application/javascript; charset=utf-8", testMsgpackJS},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -192,5 +203,74 @@ func TestClientBundleHead(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/javascript; charset=utf-8" {
 		t.Fatalf("HEAD: %d %q, want 200 with the script's content type", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
+
+func TestWithCompat(t *testing.T) {
+	const compat = "compat();\n"
+	tests := []struct {
+		name, file, want string
+	}{
+		{"before the source map comment", "a();\n//# sourceMappingURL=a.js.map\n", "a();\ncompat();\n//# sourceMappingURL=a.js.map\n"},
+		{"comment without a final newline", "a();\n//# sourceMappingURL=a.js.map", "a();\ncompat();\n//# sourceMappingURL=a.js.map"},
+		{"only the last comment counts", "//# sourceMappingURL=old.map\na();\n//# sourceMappingURL=a.js.map\n", "//# sourceMappingURL=old.map\na();\ncompat();\n//# sourceMappingURL=a.js.map\n"},
+		{"a file that is only the comment", "//# sourceMappingURL=a.js.map\n", "compat();\n//# sourceMappingURL=a.js.map\n"},
+		{"no comment: at the end", "a();\n", "a();\ncompat();\n"},
+		{"no comment nor final newline", "a()", "a()\ncompat();\n"},
+		{"empty file", "", "compat();\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := string(withCompat([]byte(tt.file), compat)); got != tt.want {
+				t.Errorf("withCompat(%q) = %q, want %q", tt.file, got, tt.want)
+			}
+		})
+	}
+	t.Run("compat without a final newline", func(t *testing.T) {
+		if got := string(withCompat([]byte("a();\n"), "compat()")); got != "a();\ncompat()\n" {
+			t.Errorf("got %q, want the compat script on lines of its own", got)
+		}
+	})
+	t.Run("empty compat", func(t *testing.T) {
+		if got := string(withCompat([]byte("a()"), "")); got != "a()" {
+			t.Errorf("got %q, want the file unchanged", got)
+		}
+	})
+}
+
+// TestClientBundleCompatETag: the ETag follows the served bytes, so browsers
+// fetch the client again when either the npm file or the compat script
+// changes, and only the files that carry the script change.
+func TestClientBundleCompatETag(t *testing.T) {
+	load := func(fsys fstest.MapFS, compat string) clientBundle {
+		t.Helper()
+		b, err := loadClientBundleWith(fsys, compat)
+		if err != nil {
+			t.Fatalf("loadClientBundleWith: %v", err)
+		}
+		return b
+	}
+	base := load(testBundleFS(), "compat(1);\n")
+	otherCompat := load(testBundleFS(), "compat(2);\n")
+	changedFiles := testBundleFS()
+	changedFiles["socket.io.js"] = &fstest.MapFile{Data: []byte("console.log('4.8.5');\n" + testJSMapLine)}
+	changedFiles["socket.io.min.js"] = &fstest.MapFile{Data: []byte("console.log(3)\n" + testMinMapLine)}
+	otherFile := load(changedFiles, "compat(1);\n")
+
+	for name := range compatTargets {
+		if base[name].etag == otherCompat[name].etag {
+			t.Errorf("%s: the ETag did not change with the compat script", name)
+		}
+		if base[name].etag == otherFile[name].etag {
+			t.Errorf("%s: the ETag did not change with the npm file", name)
+		}
+	}
+	for _, name := range []string{"socket.io.js.map", "socket.io.msgpack.min.js"} {
+		if base[name].etag != otherCompat[name].etag {
+			t.Errorf("%s carries no compat script, but its ETag changed with it", name)
+		}
+		if string(base[name].data) != string(testBundleFS()[name].Data) {
+			t.Errorf("%s is served changed: %q", name, base[name].data)
+		}
 	}
 }

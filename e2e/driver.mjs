@@ -2,25 +2,52 @@
 //
 // It reads one JSON command per line on stdin and writes one JSON report per
 // line on stdout. Every report names the peer it concerns.
-//   {op:"connect", peer, url, client:"v4"|"v2"|"bundle", opts}
+//   {op:"connect", peer, url, client:"v4"|"v3"|"v2"|"v1"|"bundle", opts}
 //   {op:"emit", peer, event, args, ack?: n}   (ack: report {type:"ack", ack:n, args})
 //   {op:"burst", peer, event, count, payload} (count emits of {...payload, seq:i}, back to back)
 //   {op:"close", peer}
-// Reports: connect {id}, connect_error {message}, disconnect {reason},
-// event {event, args}, ack {ack, args}, fatal {message}.
+// Reports: connect {id, transport}, upgrade {transport}, connect_error
+// {message}, disconnect {reason}, event {event, args}, ack {ack, args},
+// fatal {message}.
+//
+// Binary data crosses the JSON lines as {"$binary": "<base64>"}: such an
+// argument (or a value nested in one) is emitted as a Buffer, and every
+// Buffer, ArrayBuffer or typed array a client receives is reported so.
 import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
 import vm from "node:vm";
 
 const require = createRequire(import.meta.url);
+// Each client version's io(): 3.x and 4.x export it by name too, 1.x and 2.x
+// only as the module itself.
 const clients = {
   v4: () => require("socket.io-client").io,
+  v3: () => require("socket.io-client-v3").io,
   v2: () => require("socket.io-client-v2"),
+  v1: () => require("socket.io-client-v1"),
 };
 const sockets = new Map();
 
 const report = (peer, type, fields = {}) =>
   process.stdout.write(JSON.stringify({ peer, type, ...fields }) + "\n");
+
+// fromWire turns {"$binary": base64} values into Buffers, anywhere in v.
+function fromWire(v) {
+  if (Array.isArray(v)) return v.map(fromWire);
+  if (v === null || typeof v !== "object") return v;
+  if (typeof v.$binary === "string" && Object.keys(v).length === 1) return Buffer.from(v.$binary, "base64");
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fromWire(x)]));
+}
+
+// toWire turns binary values into {"$binary": base64}, anywhere in v.
+function toWire(v) {
+  if (Buffer.isBuffer(v)) return { $binary: v.toString("base64") };
+  if (v instanceof ArrayBuffer) return { $binary: Buffer.from(v).toString("base64") };
+  if (ArrayBuffer.isView(v)) return { $binary: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64") };
+  if (Array.isArray(v)) return v.map(toWire);
+  if (v === null || typeof v !== "object") return v;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toWire(x)]));
+}
 
 // loadBundle fetches /socket.io/socket.io.js from the server under test and
 // evaluates it the way a page's <script> tag would, with the runtime's
@@ -38,14 +65,19 @@ async function connect({ peer, url, client = "v4", opts = {} }) {
   const io = client === "bundle" ? await loadBundle(url) : clients[client]();
   const socket = io(url, { forceNew: true, reconnection: false, ...opts });
   sockets.set(peer, socket);
-  socket.on("connect", () => report(peer, "connect", { id: socket.id }));
+  const manager = socket.io;
+  const transport = () => manager.engine && manager.engine.transport && manager.engine.transport.name;
+  manager.on("open", () => manager.engine.on("upgrade", (t) => report(peer, "upgrade", { transport: t.name })));
+  // 1.x sockets have no id of their own: the socket's id is its engine's.
+  socket.on("connect", () => report(peer, "connect", { id: socket.id || manager.engine.id, transport: transport() }));
   socket.on("connect_error", (err) => report(peer, "connect_error", { message: String(err && err.message || err) }));
   socket.on("disconnect", (reason) => report(peer, "disconnect", { reason }));
-  const onEvent = (event, ...args) => report(peer, "event", { event, args });
+  const onEvent = (event, ...args) => report(peer, "event", { event, args: toWire(args) });
   if (typeof socket.onAny === "function") {
     socket.onAny(onEvent);
   } else {
-    // socket.io-client 2.x has no onAny: every incoming event passes onevent.
+    // socket.io-client 1.x and 2.x have no onAny: every incoming event
+    // passes onevent.
     const onevent = socket.onevent;
     socket.onevent = function (packet) {
       onEvent(...(packet.data || []));
@@ -56,10 +88,11 @@ async function connect({ peer, url, client = "v4", opts = {} }) {
 
 function emit({ peer, event, args = [], ack }) {
   const socket = sockets.get(peer);
+  const values = fromWire(args);
   if (ack === undefined) {
-    socket.emit(event, ...args);
+    socket.emit(event, ...values);
   } else {
-    socket.emit(event, ...args, (...reply) => report(peer, "ack", { ack, args: reply }));
+    socket.emit(event, ...values, (...reply) => report(peer, "ack", { ack, args: toWire(reply) }));
   }
 }
 

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,20 +19,23 @@ const waitTimeout = 10 * time.Second
 // Client kinds the driver can host.
 const (
 	clientV4     = "v4"     // socket.io-client 4.8 from npm
+	clientV3     = "v3"     // socket.io-client 3.1 from npm
 	clientV2     = "v2"     // socket.io-client 2.5 from npm (Engine.IO 3)
+	clientV1     = "v1"     // socket.io-client 1.3.7 from npm, SimpleWebRTC's (Engine.IO 3)
 	clientBundle = "bundle" // /socket.io/socket.io.js as served by roomcast
 )
 
 // report is one line from the driver.
 type report struct {
-	Peer    string            `json:"peer"`
-	Type    string            `json:"type"`
-	ID      string            `json:"id"`
-	Message string            `json:"message"`
-	Reason  string            `json:"reason"`
-	Event   string            `json:"event"`
-	Args    []json.RawMessage `json:"args"`
-	Ack     int               `json:"ack"`
+	Peer      string            `json:"peer"`
+	Type      string            `json:"type"`
+	ID        string            `json:"id"`
+	Transport string            `json:"transport"`
+	Message   string            `json:"message"`
+	Reason    string            `json:"reason"`
+	Event     string            `json:"event"`
+	Args      []json.RawMessage `json:"args"`
+	Ack       int               `json:"ack"`
 }
 
 // arg decodes argument i into v, failing the test if it cannot.
@@ -43,6 +47,29 @@ func (r report) arg(t *testing.T, i int, v any) {
 	if err := json.Unmarshal(r.Args[i], v); err != nil {
 		t.Fatalf("%s %s argument %d: %v (%s)", r.Type, r.Event, i, err, r.Args[i])
 	}
+}
+
+// binaryArg is an argument the driver emits as a Buffer.
+func binaryArg(data []byte) map[string]any {
+	return map[string]any{"$binary": base64.StdEncoding.EncodeToString(data)}
+}
+
+// binary decodes argument i, which must be binary data, failing the test if
+// it is not.
+func (r report) binary(t *testing.T, i int) []byte {
+	t.Helper()
+	var wire struct {
+		Binary *string `json:"$binary"`
+	}
+	r.arg(t, i, &wire)
+	if wire.Binary == nil {
+		t.Fatalf("%s %s argument %d is %s, want binary data", r.Type, r.Event, i, r.Args[i])
+	}
+	data, err := base64.StdEncoding.DecodeString(*wire.Binary)
+	if err != nil {
+		t.Fatalf("%s %s argument %d: %v", r.Type, r.Event, i, err)
+	}
+	return data
 }
 
 // driver is one Node process hosting any number of socket.io clients.
@@ -142,6 +169,7 @@ func (d *driver) connect(s *server, name, client string, opts map[string]any) *p
 		d.t.Fatalf("peer %s (%s) did not connect: %s %s", name, client, r.Type, r.Message)
 	}
 	p.ID = r.ID
+	p.Transport = r.Transport
 	return p
 }
 
@@ -150,6 +178,8 @@ type peer struct {
 	name string
 	d    *driver
 	ID   string
+	// Transport is the one the client connected over.
+	Transport string
 
 	mu      sync.Mutex
 	reports []report
@@ -197,6 +227,27 @@ func (p *peer) next(t *testing.T, event string) report {
 	return p.waitFor(t, func(r report) bool { return r.Type == "event" && r.Event == event }, "event "+event)
 }
 
+// waitUpgrade waits until the client has moved from polling to websocket.
+func (p *peer) waitUpgrade(t *testing.T) {
+	t.Helper()
+	if r := p.waitFor(t, func(r report) bool { return r.Type == "upgrade" }, "upgrade"); r.Transport != "websocket" {
+		t.Fatalf("peer %s upgraded to %q, want websocket", p.name, r.Transport)
+	}
+}
+
+// upgrades counts the upgrades the client has reported so far.
+func (p *peer) upgrades() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, r := range p.reports {
+		if r.Type == "upgrade" {
+			n++
+		}
+	}
+	return n
+}
+
 // received returns every event of that name received so far.
 func (p *peer) received(event string) []report {
 	p.mu.Lock()
@@ -215,7 +266,7 @@ func (p *peer) history() string {
 	defer p.mu.Unlock()
 	var b strings.Builder
 	for _, r := range p.reports {
-		fmt.Fprintf(&b, "  %s %s %s %s\n", r.Type, r.Event, r.Message, r.Args)
+		fmt.Fprintf(&b, "  %s %s%s %s %s\n", r.Type, r.Event, r.Transport, r.Message, r.Args)
 	}
 	return b.String()
 }
@@ -234,7 +285,11 @@ func (p *peer) call(t *testing.T, event string, args ...any) report {
 	id := p.acks
 	p.mu.Unlock()
 	p.d.send(map[string]any{"op": "emit", "peer": p.name, "event": event, "args": nonNil(args), "ack": id})
-	return p.waitFor(t, func(r report) bool { return r.Type == "ack" && r.Ack == id }, "ack of "+event)
+	r := p.waitFor(t, func(r report) bool { return r.Type == "ack" && r.Ack == id || r.Type == "disconnect" }, "ack of "+event)
+	if r.Type == "disconnect" {
+		t.Fatalf("peer %s was disconnected (%s) before the ack of %s", p.name, r.Reason, event)
+	}
+	return r
 }
 
 // burst sends count events back to back, each {...payload, seq: i}.

@@ -3,7 +3,9 @@ package e2e
 import (
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -67,6 +69,19 @@ func TestHealthAndPage(t *testing.T) {
 		if res.StatusCode != http.StatusOK || json.Unmarshal([]byte(body), &got) != nil || got.Status != status {
 			t.Fatalf("GET %s: %d %s, want 200 with status %q", path, res.StatusCode, body, status)
 		}
+	}
+	// Readiness answers exactly these fields; Readiness refuses others.
+	_, body := get(t, s, "/readyz")
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(body), &fields); err != nil {
+		t.Fatalf("/readyz %s: %v", body, err)
+	}
+	keys := slices.Sorted(maps.Keys(fields))
+	if want := []string{"peers", "rooms", "sessions", "slow_consumers", "stalled_connects", "status"}; !slices.Equal(keys, want) {
+		t.Fatalf("/readyz has fields %v, want %v", keys, want)
+	}
+	if r := s.Readiness(t); !isEmpty(r) || r.Status != "ready" {
+		t.Fatalf("/readyz of an idle server: %+v", r)
 	}
 	res, body := get(t, s, "/?room=physics")
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, `src="/socket.io/socket.io.js"`) {

@@ -17,22 +17,26 @@ import (
 // --debug-endpoints.
 type Runtime struct {
 	Goroutines int
-	HeapAlloc  uint64 // bytes, right after a forced GC
-	OpenFDs    int
-	// ParkedTimers counts goroutines of the socket.io library's timers
-	// (pkg/utils/timer.go) waiting to fire or, when leaked, forever.
-	ParkedTimers int
+	// HeapAlloc is in bytes: after a forced GC when Runtime read it, as it
+	// was when RuntimeWithoutGC did.
+	HeapAlloc uint64
+	OpenFDs   int
 }
 
-// parkedTimerFrame identifies a library timer goroutine in a goroutine
-// profile.
-const parkedTimerFrame = "github.com/zishang520/socket.io/v3/pkg/utils.SetTimeout.func1"
-
 // Runtime forces a GC in the server, then reads its goroutines, heap and
-// open file descriptors.
+// open file descriptors. The GC makes the heap comparable between readings.
 func (s *Server) Runtime(t testing.TB) Runtime {
 	t.Helper()
 	s.get(t, "/debug/pprof/heap?gc=1") // the profile handler runs a GC first
+	return s.RuntimeWithoutGC(t)
+}
+
+// RuntimeWithoutGC reads goroutines, heap and descriptors as they are. A GC
+// runs the finalizers of network connections nobody references any more,
+// closing them: only a reading without one shows a connection the server
+// forgot to close.
+func (s *Server) RuntimeWithoutGC(t testing.TB) Runtime {
+	t.Helper()
 	var vars struct {
 		Goroutines int `json:"goroutines"`
 		Memstats   struct {
@@ -46,26 +50,7 @@ func (s *Server) Runtime(t testing.TB) Runtime {
 	if err != nil {
 		t.Fatalf("counting the server's file descriptors: %v", err)
 	}
-	return Runtime{Goroutines: vars.Goroutines, HeapAlloc: vars.Memstats.HeapAlloc, OpenFDs: len(fds),
-		ParkedTimers: countGoroutines(s.get(t, "/debug/pprof/goroutine?debug=1"), parkedTimerFrame)}
-}
-
-// countGoroutines sums the goroutines of a debug=1 goroutine profile whose
-// stack contains frame. Each record starts "N @ addresses" and lists one
-// "#\taddress\tfunction+offset\tfile:line" line per frame.
-func countGoroutines(profile []byte, frame string) int {
-	total, count := 0, 0
-	for _, line := range strings.Split(string(profile), "\n") {
-		if n, _, ok := strings.Cut(line, " @ "); ok {
-			count, _ = strconv.Atoi(n)
-			continue
-		}
-		if strings.HasPrefix(line, "#") && strings.Contains(line, frame) {
-			total += count
-			count = 0 // a record counts once
-		}
-	}
-	return total
+	return Runtime{Goroutines: vars.Goroutines, HeapAlloc: vars.Memstats.HeapAlloc, OpenFDs: len(fds)}
 }
 
 // WaitRuntime polls Runtime until ok accepts it or the timeout passes, and
@@ -83,6 +68,13 @@ func (s *Server) WaitRuntime(t testing.TB, timeout time.Duration, ok func(Runtim
 		}
 		<-tick.C
 	}
+}
+
+// GoroutineStacks returns the server's goroutines grouped by stack, for the
+// log of a test that found too many.
+func (s *Server) GoroutineStacks(t testing.TB) string {
+	t.Helper()
+	return string(s.get(t, "/debug/pprof/goroutine?debug=1"))
 }
 
 func (s *Server) get(t testing.TB, path string) []byte {

@@ -74,8 +74,16 @@ type Server struct {
 // binary, raced) and shuts down gracefully.
 func Start(t testing.TB, bin string, flags ...string) *Server {
 	t.Helper()
+	return StartWithEnv(t, bin, nil, flags...)
+}
+
+// StartWithEnv is Start with variables added to the server's environment,
+// such as GOGC=off for a leak test that must see what only a garbage
+// collection would release.
+func StartWithEnv(t testing.TB, bin string, env []string, flags ...string) *Server {
+	t.Helper()
 	argv := append([]string{bin, "--addr", "127.0.0.1:0", "--log-format", "json", "--log-level", "debug"}, flags...)
-	p, err := proc.Start(proc.Spec{Name: "roomcast", Argv: argv})
+	p, err := proc.Start(proc.Spec{Name: "roomcast", Argv: argv, Env: env})
 	if err != nil {
 		t.Fatal(err)
 	}

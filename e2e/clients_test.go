@@ -25,6 +25,11 @@ var clientVariants = []clientVariant{
 	{"bundle served by roomcast", clientBundle, map[string]any{"transports": []string{"websocket"}}},
 }
 
+// exactArgs turns connection state recovery off, for tests that compare
+// every argument a client receives: with it on, socket.io 3+ clients get an
+// offset as the last argument of every event (recovery_test.go).
+var exactArgs = []string{"--recovery-window", "0"}
+
 // Every client kind joins one room and signals every other kind.
 func TestEveryClientVersionSignalsEveryOther(t *testing.T) {
 	t.Parallel()
@@ -98,7 +103,7 @@ var clientBlob = func() []byte {
 // and refusal, and a disconnect the others hear about.
 func TestOfficialClientMatrix(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
+	s := startServer(t, exactArgs...)
 	for _, c := range officialClients {
 		for _, mode := range transportModes {
 			t.Run(c.version+" "+mode.name, func(t *testing.T) {
@@ -217,7 +222,7 @@ func wantBlob(t *testing.T, receiver *peer, r report, sender *peer) {
 // must be relayed like any other.
 func TestBase64BinaryOverWebsocket(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
+	s := startServer(t, exactArgs...)
 	websocketOnly := []string{"websocket"}
 	for _, tc := range []struct {
 		name, client string

@@ -203,14 +203,12 @@ func parseRecoveryAuth(auth json.RawMessage) recoveryAuth {
 	return a
 }
 
-// suspendable reports whether a disconnect is a dropped transport, after
-// which the client reconnects on its own, rather than a chosen end.
+// suspendable reports whether a disconnect is a dropped connection, after
+// which the client reconnects on its own, rather than a chosen end: a page
+// that closes its websocket sends a close frame (transport close), one
+// whose network went away sends nothing (transport error, ping timeout).
 func suspendable(reason string) bool {
-	switch reason {
-	case transport.ReasonTransportClose, transport.ReasonTransportError, transport.ReasonPingTimeout:
-		return true
-	}
-	return false
+	return reason == transport.ReasonTransportError || reason == transport.ReasonPingTimeout
 }
 
 // newPID draws a private id: 128 random bits.

@@ -37,9 +37,16 @@ type testNode struct {
 }
 
 // newTestNode serves a node built from DefaultConfig changed by mutate.
+// Connection state recovery is off unless mutate turns it on: with it, every
+// event carries an offset argument, which the tests of recovery check.
 func newTestNode(t *testing.T, mutate func(*Config)) *testNode {
 	t.Helper()
-	srv := newTestServer(t, mutate)
+	srv := newTestServer(t, func(c *Config) {
+		c.Recovery.Window = 0
+		if mutate != nil {
+			mutate(c)
+		}
+	})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
 		srv.transport.Close() // disconnects every socket, then returns
@@ -146,6 +153,10 @@ func (c *testClient) connect(auth any) *testClient {
 		c.t.Fatalf("%s: connect answered %v", c.name, p)
 	}
 	c.id = answer.SID
+	// Every socket is told the ICE servers as it connects, the way
+	// signalmaster does.
+	c.want(rooms.EventStunServers)
+	c.want(rooms.EventTurnServers)
 	return c
 }
 
@@ -298,6 +309,14 @@ func (c *testClient) want(event string) []json.RawMessage {
 	return p.args(c.t)
 }
 
+// wantLeft takes the two events that tell a room a peer left it:
+// roomcast's peer-left, and signalmaster's remove.
+func (c *testClient) wantLeft(room string, who *testClient) {
+	c.t.Helper()
+	c.wantEvent(rooms.EventPeerLeft, roomPeerBody(room, who))
+	c.wantEvent(rooms.EventRemove, map[string]any{"id": who.id})
+}
+
 // wantEvent takes the next packet and requires it to be event with exactly
 // args (compared as JSON values).
 func (c *testClient) wantEvent(event string, args ...any) {
@@ -428,15 +447,16 @@ func mustJSON(t *testing.T, v any) string {
 	return string(b)
 }
 
-// joinedBody is a join's result: {room, id, peers, clients}.
+// joinedBody is a join's result: {room, id, peers, clients, iceServers},
+// clients in signalmaster's shape and no ICE servers configured.
 func joinedBody(room string, id string, peers ...*testClient) map[string]any {
 	ids := []any{}
 	clients := map[string]any{}
 	for _, p := range peers {
 		ids = append(ids, p.id)
-		clients[p.id] = map[string]any{}
+		clients[p.id] = map[string]any{"audio": false, "video": true, "screen": false}
 	}
-	return map[string]any{"room": room, "id": id, "peers": ids, "clients": clients}
+	return map[string]any{"room": room, "id": id, "peers": ids, "clients": clients, "iceServers": []any{}}
 }
 
 // wantJoined compares a join result with joinedBody, peers in any order.
@@ -591,7 +611,7 @@ func TestJoinLeavesDefaultRoom(t *testing.T) {
 	b := n.join(t, "b")
 	a.want(rooms.EventPeerJoined)
 	wantJoined(t, wantOK(t, a.call(rooms.EventJoin, "x")), "x", a)
-	b.wantEvent(rooms.EventPeerLeft, roomPeerBody(rooms.DefaultDefaultRoom, a))
+	b.wantLeft(rooms.DefaultDefaultRoom, a)
 	a.quiet() // only the ack
 	b.quiet()
 	n.wantRooms(t, a, "x")
@@ -715,7 +735,7 @@ func TestLeave(t *testing.T) {
 			}
 			for room, member := range map[string]*testClient{"x": bx, "y": by} {
 				if slices.Contains(tt.wantRooms, room) {
-					member.wantEvent(rooms.EventPeerLeft, roomPeerBody(room, a))
+					member.wantLeft(room, a)
 				}
 				member.quiet()
 			}
@@ -954,12 +974,12 @@ func TestDisconnect(t *testing.T) {
 			tt.leave(rr.a)
 			// b shares r with a, d shares s; e shares both and hears of
 			// each room, but of the disconnect once.
-			rr.b.wantEvent(rooms.EventPeerLeft, roomPeerBody("r", rr.a))
+			rr.b.wantLeft("r", rr.a)
 			rr.b.wantEvent(rooms.EventUserDisconnected, rr.a.id)
-			rr.d.wantEvent(rooms.EventPeerLeft, roomPeerBody("s", rr.a))
+			rr.d.wantLeft("s", rr.a)
 			rr.d.wantEvent(rooms.EventUserDisconnected, rr.a.id)
-			rr.e.wantEvent(rooms.EventPeerLeft, roomPeerBody("r", rr.a))
-			rr.e.wantEvent(rooms.EventPeerLeft, roomPeerBody("s", rr.a))
+			rr.e.wantLeft("r", rr.a)
+			rr.e.wantLeft("s", rr.a)
 			rr.e.wantEvent(rooms.EventUserDisconnected, rr.a.id)
 			rr.quiet(rr.a)
 			rr.n.wantRooms(t, rr.a)
@@ -983,7 +1003,7 @@ func TestLastEventsBeforeDisconnect(t *testing.T) {
 	a.conn.Close()
 	b.wantEvent("hangup", map[string]any{"n": 1, "from": a.id})
 	b.wantEvent("bye")
-	b.wantEvent(rooms.EventPeerLeft, roomPeerBody("r", a))
+	b.wantLeft("r", a)
 	b.wantEvent(rooms.EventUserDisconnected, a.id)
 	b.quiet()
 }
@@ -994,7 +1014,7 @@ func TestDisconnectDefaultRoom(t *testing.T) {
 	b := n.join(t, "b")
 	a.want(rooms.EventPeerJoined)
 	a.conn.Close()
-	b.wantEvent(rooms.EventPeerLeft, roomPeerBody(rooms.DefaultDefaultRoom, a))
+	b.wantLeft(rooms.DefaultDefaultRoom, a)
 	b.wantEvent(rooms.EventUserDisconnected, a.id)
 	b.quiet()
 }

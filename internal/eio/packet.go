@@ -1,6 +1,7 @@
 package eio
 
 import (
+	"encoding/base64"
 	"errors"
 )
 
@@ -50,6 +51,28 @@ func DecodeText(b []byte) (Packet, error) {
 		return Packet{}, ErrInvalid
 	}
 	return Packet{Type: Type(b[0] - '0'), Data: b[1:]}, nil
+}
+
+// DecodeString decodes a packet sent as text, over a websocket or in a
+// polling payload: a text packet, or binary data that a client without
+// binary support sent base64-encoded, "b<base64>" in version 4 and
+// "b4<base64>" in version 3.
+func DecodeString(v Version, b []byte) (Packet, error) {
+	if len(b) == 0 || b[0] != 'b' {
+		return DecodeText(b)
+	}
+	b = b[1:]
+	if v == V3 {
+		if len(b) == 0 || b[0] != Message.Digit() {
+			return Packet{}, ErrInvalid
+		}
+		b = b[1:]
+	}
+	data, err := base64.StdEncoding.AppendDecode(nil, b)
+	if err != nil {
+		return Packet{}, ErrInvalid
+	}
+	return Packet{Type: Message, Data: data, Binary: true}, nil
 }
 
 // DecodeBinary decodes a binary websocket frame: in version 4 a message's

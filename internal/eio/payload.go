@@ -37,7 +37,7 @@ func decodeV4(body []byte, each func(Packet) error) error {
 		if end >= 0 {
 			part, body = body[:end], body[end+1:]
 		}
-		p, err := decodeV4Packet(part)
+		p, err := DecodeString(V4, part)
 		if err != nil {
 			return err
 		}
@@ -48,17 +48,6 @@ func decodeV4(body []byte, each func(Packet) error) error {
 			return nil
 		}
 	}
-}
-
-func decodeV4Packet(b []byte) (Packet, error) {
-	if len(b) > 0 && b[0] == 'b' {
-		data, err := base64.StdEncoding.AppendDecode(nil, b[1:])
-		if err != nil {
-			return Packet{}, ErrInvalid
-		}
-		return Packet{Type: Message, Data: data, Binary: true}, nil
-	}
-	return DecodeText(b)
 }
 
 // decodeV3Text reads "<length>:<packet>" items, the length counted in UTF-16
@@ -81,7 +70,7 @@ func decodeV3Text(body []byte, each func(Packet) error) error {
 		if n < 0 {
 			return ErrInvalid
 		}
-		p, err := decodeV3Item(body[:n])
+		p, err := DecodeString(V3, body[:n])
 		if err != nil {
 			return err
 		}
@@ -91,23 +80,6 @@ func decodeV3Text(body []byte, each func(Packet) error) error {
 		body = body[n:]
 	}
 	return nil
-}
-
-// decodeV3Item decodes one text payload item: a text packet, or "b<type>"
-// and base64 for binary data.
-func decodeV3Item(b []byte) (Packet, error) {
-	if len(b) < 2 || b[0] != 'b' {
-		return DecodeText(b)
-	}
-	t := Type(b[1] - '0')
-	if b[1] < '0' || t != Message {
-		return Packet{}, ErrInvalid
-	}
-	data, err := base64.StdEncoding.AppendDecode(nil, b[2:])
-	if err != nil {
-		return Packet{}, ErrInvalid
-	}
-	return Packet{Type: t, Data: data, Binary: true}, nil
 }
 
 // decodeV3Binary reads the binary payload format: per item a kind byte (0

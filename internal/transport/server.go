@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/roomcast/roomcast/internal/eio"
@@ -237,6 +238,8 @@ func (srv *Server) register(s *session) bool {
 	srv.sessions[s.id] = s
 	srv.live.Add(1)
 	srv.stats.opened(s)
+	srv.cfg.Logger.Info("connection opened", "remote", s.handshake.RemoteAddr,
+		"transport", s.kind.String(), "eio", int(s.version))
 	return true
 }
 
@@ -262,6 +265,11 @@ func (srv *Server) sessionDone(s *session) {
 		s.release()
 	}
 	srv.stats.closed(s)
+	s.mu.Lock()
+	transport, reason := s.kind.String(), s.reason
+	s.mu.Unlock()
+	srv.cfg.Logger.Info("connection closed", "remote", s.handshake.RemoteAddr, "transport", transport,
+		"eio", int(s.version), "duration", time.Since(s.opened).Round(time.Millisecond), "reason", reason)
 	srv.live.Done()
 }
 

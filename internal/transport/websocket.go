@@ -110,7 +110,7 @@ func (s *session) receiveFrame(binary bool, data []byte) bool {
 	if binary {
 		p, err = eio.DecodeBinary(s.version, data)
 	} else {
-		p, err = eio.DecodeText(data)
+		p, err = eio.DecodeString(s.version, data)
 	}
 	if err != nil {
 		s.srv.cfg.Logger.Debug("closing a session that sent an invalid frame", "sid", s.id, "error", err)

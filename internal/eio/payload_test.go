@@ -21,7 +21,7 @@ func decodeAll(v Version, body []byte, binaryBody bool) ([]Packet, error) {
 }
 
 func text(t Type, data string) Packet { return Packet{Type: t, Data: []byte(data)} }
-func bin(data ...byte) Packet        { return Packet{Type: Message, Data: data, Binary: true} }
+func bin(data ...byte) Packet         { return Packet{Type: Message, Data: data, Binary: true} }
 
 func samePackets(a, b []Packet) bool {
 	if len(a) != len(b) {

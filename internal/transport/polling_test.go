@@ -246,3 +246,24 @@ func TestPollingRequestsForAWebsocketSession(t *testing.T) {
 	ts.do(t, http.MethodGet, "EIO=3&transport=polling&sid="+c.sid(), nil, nil).wantError(t, http.StatusBadRequest, eio.BadRequest)
 	ts.connect(t, c, variants[1], "") // the session still works
 }
+
+// TestRequestsRacingTheClose: a request that finds a session closed but not
+// yet out of the sid table (close forgets the sid just after marking it)
+// is answered as for a forgotten one. The test holds the session in that
+// moment by marking it closed itself.
+func TestRequestsRacingTheClose(t *testing.T) {
+	ts := newTestServer(t)
+	c := ts.openPolling(t, variants[0])
+	s := ts.srv.lookup(c.sid())
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	t.Cleanup(func() { // before the server's Close, which waits for this session
+		s.mu.Lock()
+		s.closed = false
+		s.mu.Unlock()
+		s.close(ReasonClosedByApplication)
+	})
+	c.poll(t).wantError(t, http.StatusBadRequest, eio.UnknownSID)
+	c.post(t, txt("40")).wantError(t, http.StatusBadRequest, eio.UnknownSID)
+}

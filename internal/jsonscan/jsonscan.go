@@ -99,13 +99,24 @@ func KeyIs(key []byte, want string) bool {
 
 // Unquote decodes a JSON string literal. ok is false when raw is not one.
 func Unquote(raw []byte) (s string, ok bool) {
-	if len(raw) < 2 || raw[0] != '"' {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
 		return "", false
 	}
-	if bytes.IndexByte(raw, '\\') < 0 {
-		return string(raw[1 : len(raw)-1]), true
+	if inner := raw[1 : len(raw)-1]; isPlain(inner) {
+		return string(inner), true
 	}
 	return s, json.Unmarshal(raw, &s) == nil
+}
+
+// isPlain reports whether a string literal's content needs no decoding and
+// no check: no escapes, quotes or control characters.
+func isPlain(b []byte) bool {
+	for _, c := range b {
+		if c == '\\' || c == '"' || c < 0x20 {
+			return false
+		}
+	}
+	return true
 }
 
 // ValueLen returns the length of the JSON value b starts with (no leading

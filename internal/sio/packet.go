@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/roomcast/roomcast/internal/jsonscan"
 )
@@ -60,13 +61,22 @@ var (
 	ErrAttachments = errors.New("sio: illegal attachments")
 	ErrID          = errors.New("sio: illegal ack id")
 	ErrPayload     = errors.New("sio: invalid payload")
+	// ErrEncoding reports a packet that is not UTF-8. encoding/json.Valid
+	// lets invalid bytes through inside strings, but they must not be
+	// relayed: browsers fail a websocket that receives them in a text frame
+	// (RFC 6455 §8.1), and version 3 length prefixes count characters a
+	// client would decode differently.
+	ErrEncoding = errors.New("sio: packet is not valid UTF-8")
 )
 
-// Decode decodes one packet and checks that its payload has the shape its
-// type requires.
+// Decode decodes one packet and checks that it is UTF-8 and that its
+// payload has the shape its type requires.
 func Decode(b []byte) (Packet, error) {
 	if len(b) == 0 || b[0] < '0' || b[0] > '6' {
 		return Packet{}, ErrType
+	}
+	if !utf8.Valid(b) {
+		return Packet{}, ErrEncoding
 	}
 	p := Packet{Type: Type(b[0] - '0'), Namespace: MainNamespace, ID: NoID}
 	b = b[1:]

@@ -20,7 +20,13 @@ const (
 // breaks the protocol's ordering and closes the session.
 func (s *session) servePoll(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	if s.kind != kindPolling || s.closed {
+	if s.closed {
+		// Closed, its sid is about to leave the table: answer as if it had.
+		s.mu.Unlock()
+		s.srv.refuse(w, r, eio.UnknownSID, "a poll on a closed session")
+		return
+	}
+	if s.kind != kindPolling {
 		s.mu.Unlock()
 		s.srv.refuse(w, r, eio.BadRequest, "a poll on a session that is not polling")
 		return
@@ -118,7 +124,13 @@ func (s *session) framePacket(op byte, payload []byte) (eio.Packet, error) {
 // has one POST at a time.
 func (s *session) servePost(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	if s.kind != kindPolling || s.closed {
+	if s.closed {
+		// Closed, its sid is about to leave the table: answer as if it had.
+		s.mu.Unlock()
+		s.srv.refuse(w, r, eio.UnknownSID, "a post on a closed session")
+		return
+	}
+	if s.kind != kindPolling {
 		s.mu.Unlock()
 		s.srv.refuse(w, r, eio.BadRequest, "a post on a session that is not polling")
 		return

@@ -313,10 +313,11 @@ func (srv *Server) originAllowed(origin string) bool {
 
 // cors lets an allowed page read the answer. The origin is echoed with
 // credentials allowed: socket.io-client 2.x polls with credentials, which
-// browsers refuse against a literal "*".
+// browsers refuse against a literal "*". A refused origin gets no CORS
+// headers: its page must not read even the refusal.
 func (srv *Server) cors(w http.ResponseWriter, r *http.Request) {
 	origin := r.Header.Get("Origin")
-	if origin == "" {
+	if origin == "" || !srv.originAllowed(origin) {
 		return
 	}
 	h := w.Header()

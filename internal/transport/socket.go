@@ -251,10 +251,13 @@ func (s *session) openSocket(k *Socket) {
 			go s.writeLoop()
 		}
 	}()
+	// Admitted, the socket is connected even if the session closed during
+	// Connect: finish then owes the handler its Disconnect.
+	k.connected = true
 	if s.closed {
+		k.early.drop()
 		return
 	}
-	k.connected = true
 	early := k.early.take()
 	if !s.out.add(eio.Message, answer, false, s.version) || (early != nil && !s.out.addRaw(early.b)) {
 		putChunk(early)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/roomcast/roomcast/internal/roomcasttest"
 )
@@ -209,9 +210,12 @@ func (p *person) run(t *testing.T, what string, actions ...chromedp.Action) {
 }
 
 // eval evaluates a JavaScript expression into res.
+// A promise is awaited, and res gets what it resolves to.
 func (p *person) eval(t *testing.T, expr string, res any) {
 	t.Helper()
-	p.run(t, "evaluating "+expr, chromedp.Evaluate(expr, res))
+	p.run(t, "evaluating "+expr, chromedp.Evaluate(expr, res, func(e *runtime.EvaluateParams) *runtime.EvaluateParams {
+		return e.WithAwaitPromise(true)
+	}))
 }
 
 // waitFor polls a JavaScript expression until it is truthy, for at most

@@ -55,4 +55,7 @@ const (
 	ReasonServerShuttingDown = "server shutting down"
 	ReasonSlowConsumer       = "slow consumer" // its outbound queue overflowed
 	ReasonConnectTimeout     = "connect timeout"
+	// ReasonClosedByApplication is for Socket.Close by a handler with no
+	// reason of its own.
+	ReasonClosedByApplication = "forced close"
 )

@@ -27,6 +27,8 @@ func TestMalformedInputClosesOnlyItsSession(t *testing.T) {
 		raw      func(*websocket.Conn) error
 		rawPost  func(*testing.T, *pollClient) response
 		variants []variant // default: every variant
+		// reason is the Disconnect's; default: ReasonParseError.
+		reason string
 	}{
 		{name: "unknown Engine.IO type", sends: [][]packet{{txt("7")}}},
 		{name: "not a packet", sends: [][]packet{{txt("abc")}}},
@@ -54,9 +56,11 @@ func TestMalformedInputClosesOnlyItsSession(t *testing.T) {
 		{name: "an attachment count without a dash", sends: [][]packet{{txt(`451["x",` + placeholder + `]`)}}},
 		{name: "an attachment count of 7 digits", sends: [][]packet{{txt(`451234567-["x"]`)}}},
 		{name: "a binary event that is no event", sends: [][]packet{{txt(`451-{}`), bin(1)}}},
-		{name: "attachments past the payload limit", sends: [][]packet{{txt(`452-["x",` + placeholder + `,` + placeholder + `]`), bin(half...)}, {bin(half...)}}},
+		{name: "attachments past the payload limit", sends: [][]packet{{txt(`452-["x",` + placeholder + `,` + placeholder + `]`), bin(half...)}, {bin(half...)}},
+			reason: ReasonMessageTooLarge},
 		{
-			name: "a websocket message past the read limit",
+			name:   "a websocket message past the read limit",
+			reason: ReasonMessageTooLarge,
 			raw: func(c *websocket.Conn) error {
 				return c.WriteMessage(websocket.TextMessage, []byte(`42["x","`+strings.Repeat("a", malformedMaxPayload)+`"]`))
 			},
@@ -70,7 +74,8 @@ func TestMalformedInputClosesOnlyItsSession(t *testing.T) {
 			raw:  func(c *websocket.Conn) error { return c.WriteMessage(websocket.TextMessage, nil) },
 		},
 		{
-			name: "a POST body past the payload limit: 413",
+			name:   "a POST body past the payload limit: 413",
+			reason: ReasonMessageTooLarge,
 			rawPost: func(t *testing.T, c *pollClient) response {
 				res := c.postRaw(t, bytes.Repeat([]byte("4"), malformedMaxPayload+1), "text/plain;charset=UTF-8")
 				if res.status != http.StatusRequestEntityTooLarge {
@@ -138,8 +143,12 @@ func TestMalformedInputClosesOnlyItsSession(t *testing.T) {
 					}
 				}
 				c.waitClosed(t)
-				if reason := p.waitDisconnect(t); reason != ReasonParseError {
-					t.Fatalf("Disconnect reason %q, want %q", reason, ReasonParseError)
+				want := tt.reason
+				if want == "" {
+					want = ReasonParseError
+				}
+				if reason := p.waitDisconnect(t); reason != want {
+					t.Fatalf("Disconnect reason %q, want %q", reason, want)
 				}
 				p.noEvents(t)
 				bystander.send(t, txt(`42["echo","unharmed"]`))

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"errors"
 	"sync"
 	"time"
 
@@ -244,7 +245,11 @@ func (s *session) receive(p eio.Packet) bool {
 	case eio.Message:
 		if err := s.onMessage(p); err != nil {
 			s.srv.cfg.Logger.Debug("closing a session that sent an invalid packet", "sid", s.id, "error", err)
-			s.close(ReasonParseError)
+			reason := ReasonParseError
+			if errors.Is(err, errPayloadTooLarge) {
+				reason = ReasonMessageTooLarge
+			}
+			s.close(reason)
 			return false
 		}
 	case eio.Close:

@@ -45,6 +45,13 @@ func (d *directory) remove(id rooms.PeerID, m member) {
 	d.mu.Unlock()
 }
 
+// has reports whether peer id is one of this node's.
+func (d *directory) has(id rooms.PeerID) bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.peers[id] != nil
+}
+
 // deliver queues one encoded packet, and its attachments, on every
 // recipient: the same bytes for all of them. Recoverable clients get one
 // copy with an offset appended, the same for all of them too. Recipients

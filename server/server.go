@@ -63,6 +63,14 @@ func newServer(cfg Config, log *slog.Logger, bundleFS fs.FS) (*Server, error) {
 	s := &Server{cfg: cfg, log: log, registry: rooms.NewRegistry(cfg.Rooms), stats: newCounters()}
 	sig := newSignaling(s.registry, cfg, s.stats, log)
 	s.sig = sig
+	if cfg.RedisURL != "" {
+		b, err := newRedisBroker(cfg.RedisURL, sig, s.stats, log)
+		if err != nil {
+			return nil, err
+		}
+		sig.broker, sig.clustered = b, true
+		s.registry.SetCluster(b.membership())
+	}
 	adm := newAdmission(cfg.Limits)
 	s.transport, err = transport.New(cfg.transportConfig(adm, log), sig)
 	if err != nil {
@@ -79,6 +87,7 @@ func (s *Server) closePeers() {
 	s.sig.closing.Store(true)
 	s.transport.Close()
 	s.raw.Close()
+	s.sig.broker.close() // after every peer has left: nothing is left to share
 }
 
 // Handler serves every route of the node.

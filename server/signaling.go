@@ -17,6 +17,10 @@ import (
 type signaling struct {
 	registry *rooms.Registry
 	peers    *directory
+	// broker carries what concerns other nodes; clustered is set when
+	// there are any (a broker with a membership).
+	broker    broker
+	clustered bool
 	rec      *recovery // nil when recovery is off
 	log      *slog.Logger
 	limits   Limits
@@ -32,7 +36,7 @@ type signaling struct {
 type command func(s *signaling, c *client, ev *transport.Event)
 
 func newSignaling(registry *rooms.Registry, cfg Config, stats *counters, log *slog.Logger) *signaling {
-	s := &signaling{registry: registry, peers: newDirectory(), rec: newRecovery(cfg.Recovery), log: log,
+	s := &signaling{registry: registry, peers: newDirectory(), broker: memoryBroker{}, rec: newRecovery(cfg.Recovery), log: log,
 		limits: cfg.Limits, ice: iceSource{static: cfg.ICEServers}, stats: stats}
 	s.peers.rec, s.peers.overflow = s.rec, s.overflowed
 	s.commands = map[string]command{
@@ -146,7 +150,8 @@ func (s *signaling) admitted(c *client, j rooms.Joined) {
 	}
 	if j.New {
 		s.stats.joins.Add(1)
-		s.announce(s.registry.Others(nil, c.id, j.Room), rooms.EventPeerJoined, rooms.RoomPeer{Room: j.Room, ID: c.id})
+		s.send([]rooms.Emit{{To: s.registry.Others(nil, c.id, j.Room), Event: rooms.EventPeerJoined,
+			Args: []any{rooms.RoomPeer{Room: j.Room, ID: c.id}}, Rooms: []string{j.Room}, Except: c.id}})
 	}
 }
 
@@ -162,10 +167,19 @@ type joinAck struct {
 	ICEServers rooms.ICEServers `json:"iceServers"`
 }
 
-// send delivers a decision's events in order, each encoded once.
+// send delivers a decision's events in order, each encoded once: to this
+// node's peers in To, and through the broker to the other nodes' members of
+// the rooms it names.
 func (s *signaling) send(emits []rooms.Emit) {
 	for _, e := range emits {
-		s.announce(e.To, e.Event, e.Args...)
+		if len(e.To) == 0 && (!s.clustered || len(e.Rooms) == 0) {
+			continue
+		}
+		pkt := encodeEvent(e.Event, e.Args...)
+		s.peers.deliver(e.To, pkt, nil)
+		if s.clustered && len(e.Rooms) > 0 {
+			s.broker.publishRooms(rooms.SpaceSocketIO, e.Rooms, e.Except, pkt, nil)
+		}
 	}
 }
 
@@ -208,8 +222,13 @@ func (s *signaling) fail(c *client, ev *transport.Event, err *rooms.Error) {
 	if ev.AckID == transport.NoAck {
 		return
 	}
+	c.sock.Ack(ev.AckID, errorAck(err))
+}
+
+// errorAck is a refusal's ack arguments: [{code, message}].
+func errorAck(err *rooms.Error) json.RawMessage {
 	data, _ := json.Marshal([]any{err})
-	c.sock.Ack(ev.AckID, data)
+	return data
 }
 
 // firstArg is an event's first argument, raw (nil without one).

@@ -8,11 +8,12 @@ import (
 
 // Why an event was dropped rather than delivered.
 const (
-	dropRateLimited = iota // beyond the connection's event rate
+	dropRateLimited  = iota // beyond the connection's event rate
+	dropRedisBacklog        // more packets for other nodes than Redis took
 	dropReasons
 )
 
-var dropReasonNames = [dropReasons]string{dropRateLimited: "rate-limited"}
+var dropReasonNames = [dropReasons]string{dropRateLimited: "rate-limited", dropRedisBacklog: "redis-backlog"}
 
 // counters count what the server did, for /readyz and /metrics. Each is
 // updated with one atomic add on the path that does the work.

@@ -1,0 +1,72 @@
+package server
+
+import (
+	"github.com/roomcast/roomcast/rooms"
+)
+
+// broker carries signaling between roomcast nodes that share rooms. The
+// handlers use it for everything that may concern another node and never
+// know which broker runs: memoryBroker when the node is alone (nothing
+// crosses), redisBroker when nodes share rooms through Redis (--redis-url).
+type broker interface {
+	// membership is the Cluster the registry shares its rooms through, or
+	// nil when this node holds every room alone.
+	membership() rooms.Cluster
+	// publishRooms hands an encoded packet to the members of rooms (of
+	// space) on the other nodes, each once, except except: the relays and
+	// server events of whole rooms. The same bytes go to every node.
+	publishRooms(space rooms.Space, scope []string, except rooms.PeerID, pkt []byte, attachments [][]byte)
+	// sendTo hands a relayed packet to peer to on its node if it shares a
+	// room of scope with the sender: the check and the delivery are one
+	// atomic step across nodes. done is told, on another goroutine, whether
+	// it was delivered.
+	sendTo(space rooms.Space, scope []string, to rooms.PeerID, pkt []byte, attachments [][]byte, done func(delivered bool))
+	// sendPeer hands a packet to peer id on its node, whichever that is
+	// (the raw dialects' frames, addressed by name).
+	sendPeer(id rooms.PeerID, pkt []byte)
+	// status reports how the broker reaches the other nodes.
+	status() brokerStatus
+	// close stops the broker; this node's members leave the shared rooms.
+	close()
+}
+
+// brokerStatus is what /readyz and /metrics say of the broker.
+type brokerStatus struct {
+	// Kind is "memory" or "redis".
+	Kind string
+	// Up is false while the other nodes cannot be reached: this node's own
+	// rooms keep working, and readiness turns 503 so that a load balancer
+	// sends new clients elsewhere.
+	Up bool
+}
+
+// local is what a broker delivers to: this node's peers. The signaling
+// handlers implement it.
+type local interface {
+	// roomPacket delivers a packet published for rooms of space: to this
+	// node's members of scope[index], except except and those also in an
+	// earlier room of scope, who got it through that one.
+	roomPacket(space rooms.Space, scope []string, index int, except rooms.PeerID, pkt []byte, attachments [][]byte)
+	// peerPacket delivers a packet to one of this node's peers.
+	peerPacket(id rooms.PeerID, pkt []byte, attachments [][]byte)
+	// peerGone tells this node's members of rooms (of space) that peer,
+	// of a node that died, is gone.
+	peerGone(space rooms.Space, id rooms.PeerID, scope []string, index int)
+}
+
+// memoryBroker is the broker of a node alone: nothing crosses.
+type memoryBroker struct{}
+
+func (memoryBroker) membership() rooms.Cluster { return nil }
+
+func (memoryBroker) publishRooms(rooms.Space, []string, rooms.PeerID, []byte, [][]byte) {}
+
+func (memoryBroker) sendTo(_ rooms.Space, _ []string, _ rooms.PeerID, _ []byte, _ [][]byte, done func(bool)) {
+	done(false)
+}
+
+func (memoryBroker) sendPeer(rooms.PeerID, []byte) {}
+
+func (memoryBroker) status() brokerStatus { return brokerStatus{Kind: "memory", Up: true} }
+
+func (memoryBroker) close() {}

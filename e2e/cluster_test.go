@@ -155,7 +155,9 @@ func TestClusterJoinAndRelay(t *testing.T) {
 			var rm struct{ ID string }
 			return r.Type == "event" && r.Event == "remove" && len(r.Args) > 0 && jsonInto(r.Args[0], &rm) && rm.ID == b.ID
 		}, "remove b")
-		a.waitFor(t, func(r report) bool { return r.Type == "event" && r.Event == "user disconnected" && firstString(r) == b.ID },
+		a.waitFor(t, func(r report) bool {
+			return r.Type == "event" && r.Event == "user disconnected" && firstString(r) == b.ID
+		},
 			"user disconnected b")
 		marker(t, z, a) // z is on b's node: b's departure was published before it
 		n := 0

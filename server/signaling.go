@@ -21,12 +21,12 @@ type signaling struct {
 	// there are any (a broker with a membership).
 	broker    broker
 	clustered bool
-	rec      *recovery // nil when recovery is off
-	log      *slog.Logger
-	limits   Limits
-	ice      iceSource
-	stats    *counters
-	commands map[string]command
+	rec       *recovery // nil when recovery is off
+	log       *slog.Logger
+	limits    Limits
+	ice       iceSource
+	stats     *counters
+	commands  map[string]command
 	// closing is set at shutdown: disconnects then are final, not drops to
 	// recover from.
 	closing atomic.Bool

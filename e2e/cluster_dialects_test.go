@@ -46,7 +46,9 @@ func TestClusterCodelab(t *testing.T) {
 	}
 	// The codelab's relay across nodes, and its hang-up on disconnect.
 	x.emit("message", "got user media")
-	y.waitFor(t, func(r report) bool { return r.Type == "event" && r.Event == "message" && firstString(r) == "got user media" },
+	y.waitFor(t, func(r report) bool {
+		return r.Type == "event" && r.Event == "message" && firstString(r) == "got user media"
+	},
 		"x's message")
 	y.close()
 	x.waitFor(t, func(r report) bool { return r.Type == "event" && r.Event == "message" && firstString(r) == "bye" }, `message("bye")`)

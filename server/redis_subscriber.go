@@ -2,6 +2,7 @@ package server
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -20,6 +21,9 @@ const (
 type subscriber struct {
 	b  *redisBroker
 	ps *redis.PubSub
+	// live is false from a lost connection until Redis confirms a
+	// subscription again.
+	live atomic.Bool
 
 	mu      sync.Mutex
 	rooms   map[rooms.RoomKey]bool
@@ -27,8 +31,10 @@ type subscriber struct {
 }
 
 func newSubscriber(b *redisBroker) *subscriber {
-	return &subscriber{b: b, ps: b.rdb.Subscribe(b.ctx, nodeChannelPrefix+b.node),
+	s := &subscriber{b: b, ps: b.rdb.Subscribe(b.ctx, nodeChannelPrefix+b.node),
 		rooms: make(map[rooms.RoomKey]bool), waiting: make(map[string][]chan struct{})}
+	s.live.Store(true) // until a read says otherwise
+	return s
 }
 
 // want subscribes to a room's channel, if it is not yet, and waits until
@@ -86,6 +92,7 @@ func (s *subscriber) run() {
 		}
 		if err != nil {
 			s.b.failed(err)
+			s.live.Store(false)
 			lost = true
 			select {
 			case <-time.After(backoff):
@@ -101,6 +108,7 @@ func (s *subscriber) run() {
 			s.confirmed(m.Channel)
 			if lost {
 				lost = false
+				s.live.Store(true)
 				go s.b.recovered()
 			}
 		case *redis.Message:

@@ -26,21 +26,23 @@ type Redis struct {
 	PID int
 
 	bin    string
+	cpus   string
 	cmd    *exec.Cmd
 	exited chan struct{}
 	logs   *lineLog
 }
 
 // StartRedis runs bin (redis-server) on a free loopback port and waits
-// until it answers PING.
-func StartRedis(bin string) (*Redis, error) {
+// until it answers PING. cpus, when set, pins it with taskset -c, as
+// Spec.CPUs does a server.
+func StartRedis(bin, cpus string) (*Redis, error) {
 	var err error
 	for range redisTries {
 		var port int
 		if port, err = FreePort(); err != nil {
 			return nil, err
 		}
-		r := &Redis{Addr: "127.0.0.1:" + strconv.Itoa(port), bin: bin}
+		r := &Redis{Addr: "127.0.0.1:" + strconv.Itoa(port), bin: bin, cpus: cpus}
 		if err = r.start(); err == nil {
 			return r, nil
 		}
@@ -66,8 +68,12 @@ func (r *Redis) start() error {
 	_, port, _ := net.SplitHostPort(r.Addr)
 	// No snapshot, no append-only file: a restart is empty, as the nodes
 	// must cope with; and nothing is written to the working directory.
-	cmd := exec.Command(r.bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--daemonize", "no", "--logfile", "")
+	argv := []string{r.bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--daemonize", "no", "--logfile", ""}
+	if r.cpus != "" {
+		argv = append([]string{"taskset", "-c", r.cpus}, argv...) // taskset execs: the pid is redis-server's
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = CleanEnv()
 	r.logs = &lineLog{}
 	cmd.Stdout, cmd.Stderr = r.logs, r.logs

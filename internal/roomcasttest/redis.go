@@ -15,7 +15,7 @@ type Redis = proc.Redis
 func StartRedis(t testing.TB) *Redis {
 	t.Helper()
 	bin := RequireTool(t, "redis-server")
-	r, err := proc.StartRedis(bin)
+	r, err := proc.StartRedis(bin, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ import (
 
 func compareCmd(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("compare", flag.ExitOnError)
-	smoke := fs.Bool("smoke", false, "correctness only: small fixed loads against both servers, ~20 s")
+	smoke := fs.Bool("smoke", false, "correctness only: small fixed loads against roomcast, two roomcast nodes with Redis and the reference, ~20 s")
 	out := fs.String("out", "", "write the Markdown table here, and the raw results next to it as .json (default bench/results/latest.md; none with --smoke)")
 	roomcast := fs.String("roomcast", "bin/roomcast", "the roomcast binary")
 	node := fs.String("node", "node", "the node binary")

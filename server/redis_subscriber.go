@@ -21,8 +21,8 @@ const (
 type subscriber struct {
 	b  *redisBroker
 	ps *redis.PubSub
-	// live is false from a lost connection until Redis confirms a
-	// subscription again.
+	// live is set once Redis has confirmed a subscription of the current
+	// connection: false at the start and from a lost connection on.
 	live atomic.Bool
 
 	mu      sync.Mutex
@@ -31,10 +31,8 @@ type subscriber struct {
 }
 
 func newSubscriber(b *redisBroker) *subscriber {
-	s := &subscriber{b: b, ps: b.rdb.Subscribe(b.ctx, nodeChannelPrefix+b.node),
+	return &subscriber{b: b, ps: b.rdb.Subscribe(b.ctx, nodeChannelPrefix+b.node),
 		rooms: make(map[rooms.RoomKey]bool), waiting: make(map[string][]chan struct{})}
-	s.live.Store(true) // until a read says otherwise
-	return s
 }
 
 // want subscribes to a room's channel, if it is not yet, and waits until
@@ -106,9 +104,9 @@ func (s *subscriber) run() {
 		switch m := msg.(type) {
 		case *redis.Subscription:
 			s.confirmed(m.Channel)
+			s.live.Store(true)
 			if lost {
 				lost = false
-				s.live.Store(true)
 				go s.b.recovered()
 			}
 		case *redis.Message:

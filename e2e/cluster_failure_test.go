@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/roomcast/roomcast/internal/roomcasttest"
 )
 
 // What the nodes do when Redis or one of them fails.
@@ -195,4 +197,29 @@ func TestClusterNodeDeathIsAnnounced(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A node started while Redis is away serves its own rooms, is not ready,
+// and joins the others once Redis comes.
+func TestClusterNodeStartsWhileRedisIsAway(t *testing.T) {
+	t.Parallel()
+	r, nodes := startCluster(t, 1)
+	if err := r.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	late := roomcasttest.StartNodes(t, roomcastBin, r, 1, manyClients...)[0]
+	waitReady(t, late, waitTimeout, http.StatusServiceUnavailable, "down")
+	if err := r.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(t, late, waitTimeout, http.StatusOK, "up")
+	waitReady(t, nodes[0], waitTimeout, http.StatusOK, "up")
+
+	d := startDriver(t)
+	a := d.connect(nodes[0], "a", clientV4, nil)
+	a.join(t, "call")
+	b := d.connect(late, "b", clientV4, nil)
+	sameIDs(t, "the late node's join", b.join(t, "call").Peers, a)
+	ackOK(t, b.call(t, "offer", map[string]any{"sdp": "late"}))
+	a.nextWith(t, "offer", "sdp", "late")
 }

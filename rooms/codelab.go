@@ -51,6 +51,13 @@ func (d *CodelabDecision) log(id PeerID, line string) {
 // name, too many rooms) returns the error, and a decision that tells the
 // peer join-error {room, code, message}.
 func (r *Registry) CreateOrJoin(id PeerID, room string) (CodelabDecision, *Error) {
+	return r.CreateOrJoinCapped(id, room, 0)
+}
+
+// CreateOrJoinCapped is CreateOrJoin into a room whose capacity is
+// maxPeers (see JoinCapped): the room is full at CodelabRoomSize or at
+// maxPeers, whichever is smaller.
+func (r *Registry) CreateOrJoinCapped(id PeerID, room string, maxPeers int) (CodelabDecision, *Error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	me := []PeerID{id}
@@ -69,11 +76,11 @@ func (r *Registry) CreateOrJoin(id PeerID, room string) (CodelabDecision, *Error
 	}
 	d.log(id, "Received request to create or join room "+room)
 	d.log(id, "Room "+room+" now has "+strconv.Itoa(members)+" client(s)")
-	if p.in(room) == nil && members >= r.cfg.codelabRoomSize() {
+	if p.in(room) == nil && members >= r.cfg.codelabRoomSize(maxPeers) {
 		d.emit(me, EventFull, room)
 		return d, nil
 	}
-	j, err := r.joinLocked(id, p, room)
+	j, err := r.joinLocked(id, p, room, maxPeers)
 	if err != nil {
 		d.emit(me, EventJoinError, JoinFailure{Room: room, Code: err.Code, Message: err.Message})
 		return d, err
@@ -96,6 +103,14 @@ func (r *Registry) CreateOrJoin(id PeerID, room string) (CodelabDecision, *Error
 		d.emit(r.othersLocked(key, ""), EventReady, room)
 	}
 	return d, nil
+}
+
+// CodelabRefused is the decision for a create or join the server refuses
+// before asking the registry (a private room without a valid token): the
+// peer is told join-error {room, code, message}, as for any refused join.
+func CodelabRefused(id PeerID, room string, err *Error) CodelabDecision {
+	d, _ := codelabRefusal([]PeerID{id}, room, err)
+	return d
 }
 
 func codelabRefusal(me []PeerID, room string, err *Error) (CodelabDecision, *Error) {

@@ -85,5 +85,16 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// codelabRoomSize is CodelabRoomSize capped by MaxPeersPerRoom.
-func (c Config) codelabRoomSize() int { return min(c.CodelabRoomSize, c.MaxPeersPerRoom) }
+// codelabRoomSize is CodelabRoomSize capped by a room's capacity (see
+// roomCapacity).
+func (c Config) codelabRoomSize(maxPeers int) int { return min(c.CodelabRoomSize, c.roomCapacity(maxPeers)) }
+
+// roomCapacity is MaxPeersPerRoom, or a room's own maxPeers when that is
+// positive and below it: a private room's token may make it smaller, never
+// larger.
+func (c Config) roomCapacity(maxPeers int) int {
+	if maxPeers > 0 {
+		return min(maxPeers, c.MaxPeersPerRoom)
+	}
+	return c.MaxPeersPerRoom
+}

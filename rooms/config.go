@@ -87,7 +87,9 @@ func (c Config) Validate() error {
 
 // codelabRoomSize is CodelabRoomSize capped by a room's capacity (see
 // roomCapacity).
-func (c Config) codelabRoomSize(maxPeers int) int { return min(c.CodelabRoomSize, c.roomCapacity(maxPeers)) }
+func (c Config) codelabRoomSize(maxPeers int) int {
+	return min(c.CodelabRoomSize, c.roomCapacity(maxPeers))
+}
 
 // roomCapacity is MaxPeersPerRoom, or a room's own maxPeers when that is
 // positive and below it: a private room's token may make it smaller, never

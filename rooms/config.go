@@ -13,6 +13,10 @@ const (
 	DefaultMaxRoomsPerPeer = 8
 )
 
+// MinRoomCapacity is the smallest capacity a room may have, from the config
+// or a private room's token: a room of one signals nothing.
+const MinRoomCapacity = 2
+
 // DefaultCodelabRoomSize is the codelab's room size: its page handles one
 // remote peer.
 const DefaultCodelabRoomSize = 2
@@ -62,8 +66,8 @@ func (c Config) Validate() error {
 			return fmt.Errorf("default room: %s", err.Message)
 		}
 	}
-	if c.MaxPeersPerRoom < 2 {
-		return fmt.Errorf("max peers per room is %d, it must be at least 2", c.MaxPeersPerRoom)
+	if c.MaxPeersPerRoom < MinRoomCapacity {
+		return fmt.Errorf("max peers per room is %d, it must be at least %d", c.MaxPeersPerRoom, MinRoomCapacity)
 	}
 	if c.CodelabRoomSize < 2 {
 		return fmt.Errorf("codelab room size is %d, it must be at least 2", c.CodelabRoomSize)

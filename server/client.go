@@ -14,6 +14,9 @@ import (
 // suspended, and what it misses is kept for it.
 type client struct {
 	id rooms.PeerID
+	// token is the room token it connected with, for its later joins too
+	// ("" without one, or when rooms are open).
+	token string
 	// Used by the connection's own events only, one at a time.
 	rate  eventRate
 	joins *rate.Limiter

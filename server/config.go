@@ -91,6 +91,9 @@ type Config struct {
 	ICEServers rooms.ICEServers
 	// Rooms are the signaling rules.
 	Rooms rooms.Config
+	// RoomTokens makes rooms private: joining one needs a signed token.
+	// Default: off.
+	RoomTokens RoomTokens
 }
 
 // DefaultConfig returns the defaults documented on each field.
@@ -154,6 +157,9 @@ func (c Config) Validate() error {
 		return err
 	}
 	if err := c.ICEServers.Validate(); err != nil {
+		return err
+	}
+	if err := c.RoomTokens.Validate(); err != nil {
 		return err
 	}
 	return c.Rooms.Validate()

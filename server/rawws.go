@@ -30,6 +30,7 @@ const (
 // and "login" pages) on / and /ws. Its peers live in the registry's raw
 // space: same limits and counts as socket.io peers, rooms of their own.
 type rawEndpoint struct {
+	sig        *signaling
 	registry   *rooms.Registry
 	peers      *directory
 	admission  *admission
@@ -47,7 +48,7 @@ type rawEndpoint struct {
 }
 
 func newRawEndpoint(s *signaling, adm *admission, cfg Config, log *slog.Logger) *rawEndpoint {
-	e := &rawEndpoint{registry: s.registry, peers: s.peers, admission: adm, origins: cfg.AllowedOrigins, limits: cfg.Limits,
+	e := &rawEndpoint{sig: s, registry: s.registry, peers: s.peers, admission: adm, origins: cfg.AllowedOrigins, limits: cfg.Limits,
 		maxMessage: cfg.MaxMessageBytes, stats: s.stats, log: log, open: make(map[*rawPeer]struct{})}
 	e.upgrader = websocket.Upgrader{
 		ReadBufferSize:  1024,
@@ -83,15 +84,18 @@ func (e *rawEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer e.untrack(p)
 	go p.writeLoop()
-	e.serve(p, r.URL.Query().Get("room"))
+	q := r.URL.Query()
+	e.serve(p, q.Get("room"), q.Get(rooms.MemberToken))
 }
 
-// serve registers the peer in its room, reads its frames until it closes,
-// and tells its partner when it goes.
-func (e *rawEndpoint) serve(p *rawPeer, room string) {
+// serve registers the peer in its room (if token opens it, when rooms are
+// private), reads its frames until it closes, and tells its partner when
+// it goes.
+func (e *rawEndpoint) serve(p *rawPeer, room, token string) {
 	rc := e.registry.NewRawConn(p.id)
-	if _, err := e.registry.Connect(p.id, rooms.SpaceRaw, room); err != nil {
+	if _, err := e.sig.enter(p.id, rooms.SpaceRaw, room, token); err != nil {
 		e.refuse(p, rc, err)
+		rc.Close() // the registry keeps a refused peer, for sockets that may join later: a raw one cannot
 		return
 	}
 	e.peers.add(p.id, p)

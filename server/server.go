@@ -62,6 +62,9 @@ func newServer(cfg Config, log *slog.Logger, bundleFS fs.FS) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: log, registry: rooms.NewRegistry(cfg.Rooms), stats: newCounters()}
 	sig := newSignaling(s.registry, cfg, s.stats, log)
+	if sig.tokens, err = newRoomTokens(cfg.RoomTokens); err != nil {
+		return nil, err
+	}
 	s.sig = sig
 	adm := newAdmission(cfg.Limits)
 	s.transport, err = transport.New(cfg.transportConfig(adm, log), sig)

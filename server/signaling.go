@@ -22,6 +22,7 @@ type signaling struct {
 	limits   Limits
 	ice      iceSource
 	stats    *counters
+	tokens   *roomTokens // nil: every room is open
 	commands map[string]command
 	// closing is set at shutdown: disconnects then are final, not drops to
 	// recover from.
@@ -62,7 +63,10 @@ func (s *signaling) Connect(sock *transport.Socket, auth json.RawMessage) error 
 	s.peers.add(c.id, c)
 	s.stats.connects.Add(1)
 	room := requestedRoom(auth, sock.Handshake())
-	j, err := s.registry.Connect(c.id, rooms.SpaceSocketIO, room)
+	if s.tokens != nil {
+		c.token = requestedToken(auth, sock.Handshake())
+	}
+	j, err := s.enter(c.id, rooms.SpaceSocketIO, room, c.token)
 	s.send(s.ice.servers(c.id).ConnectNotices(c.id))
 	if err != nil {
 		s.stats.refused(err.Code)

@@ -78,6 +78,7 @@ func (e *rawEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader has answered
 	}
 	p := newRawPeer(rooms.PeerID(newPeerID()), conn)
+	p.stats = e.stats
 	if !e.track(p) {
 		p.closeNow()
 		return
@@ -93,10 +94,14 @@ func (e *rawEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // it goes.
 func (e *rawEndpoint) serve(p *rawPeer, room, token string) {
 	rc := e.registry.NewRawConn(p.id)
-	if _, err := e.sig.enter(p.id, rooms.SpaceRaw, room, token); err != nil {
+	j, err := e.sig.enter(p.id, rooms.SpaceRaw, room, token)
+	if err != nil {
 		e.refuse(p, rc, err)
 		rc.Close() // the registry keeps a refused peer, for sockets that may join later: a raw one cannot
 		return
+	}
+	if j.New {
+		e.stats.joins.Add(1)
 	}
 	e.peers.add(p.id, p)
 	defer func() {
@@ -109,6 +114,7 @@ func (e *rawEndpoint) serve(p *rawPeer, room, token string) {
 		binary, frame, err := p.read(e.maxMessage)
 		switch {
 		case errors.Is(err, errFrameTooLarge):
+			e.stats.dropped(dropOversize)
 			e.refuse(p, rc, &rooms.Error{Code: rooms.CodeMessageTooLarge, Message: "a frame is larger than the message limit"})
 			return
 		case err != nil:
@@ -126,7 +132,9 @@ func (e *rawEndpoint) serve(p *rawPeer, room, token string) {
 		case binary:
 			e.send(rc.Refuse(&rooms.Error{Code: rooms.CodeInvalidPayload, Message: "binary frames are not part of the protocol: send JSON text"}))
 		default:
-			e.send(rc.Handle(frame))
+			frames := rc.Handle(frame)
+			e.countRelayed(p.id, frames)
+			e.send(frames)
 		}
 	}
 }
@@ -138,6 +146,24 @@ func (e *rawEndpoint) refuse(p *rawPeer, rc *rooms.RawConn, err *rooms.Error) {
 		p.deliver(f.Data, nil)
 	}
 	p.close()
+}
+
+// countRelayed counts the frames of one decision that go to another peer:
+// a raw message is relayed to one peer, or refused (a frame to its sender).
+func (e *rawEndpoint) countRelayed(sender rooms.PeerID, frames []rooms.RawFrame) {
+	for _, f := range frames {
+		if f.To != sender {
+			e.stats.relayed.Add(1)
+			e.stats.delivered.Add(1)
+		}
+	}
+}
+
+// openCount is the number of open raw connections.
+func (e *rawEndpoint) openCount() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.open)
 }
 
 // send delivers a decision's frames, each to its peer.
@@ -182,9 +208,12 @@ var errFrameTooLarge = errors.New("frame larger than the message limit")
 // rawPeer is one raw websocket connection: its reader runs on the request's
 // goroutine, its writer on its own, fed by a bounded queue.
 type rawPeer struct {
-	id   rooms.PeerID
-	conn *websocket.Conn
-	out  chan []byte
+	id    rooms.PeerID
+	conn  *websocket.Conn
+	out   chan []byte
+	stats *counters
+
+	overflowOnce sync.Once // counts the peer once as a slow consumer
 
 	closeOnce sync.Once
 	done      chan struct{} // closed by close: the writer flushes, then closes the connection
@@ -221,6 +250,7 @@ func (p *rawPeer) deliver(pkt []byte, _ [][]byte) {
 	select {
 	case p.out <- append([]byte(nil), pkt...):
 	default:
+		p.overflowOnce.Do(func() { p.stats.dropped(dropSlowConsumer) })
 		p.closeNow()
 	}
 }

@@ -38,8 +38,10 @@ type Server struct {
 	sig       *signaling
 	transport *transport.Server
 	raw       *rawEndpoint
+	admission *admission
 	handler   http.Handler
 	draining  atomic.Bool
+	redis     atomic.Pointer[redisStatus] // see SetRedisStatus
 }
 
 // New builds a server from a config that passes Validate.
@@ -67,6 +69,7 @@ func newServer(cfg Config, log *slog.Logger, bundleFS fs.FS) (*Server, error) {
 	}
 	s.sig = sig
 	adm := newAdmission(cfg.Limits)
+	s.admission = adm
 	s.transport, err = transport.New(cfg.transportConfig(adm, log), sig)
 	if err != nil {
 		return nil, err
@@ -91,6 +94,13 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // turns 503, every peer is disconnected (their clients reconnect elsewhere),
 // and open HTTP requests get ShutdownTimeout to finish.
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	metrics, err := s.listenMetrics()
+	if err != nil {
+		return err
+	}
+	if metrics != nil {
+		defer metrics.Close()
+	}
 	hs := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
@@ -112,7 +122,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	s.closePeers()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
-	err := hs.Shutdown(shutdownCtx)
+	err = hs.Shutdown(shutdownCtx)
 	if errors.Is(err, context.DeadlineExceeded) {
 		s.log.Warn("closing requests still open after the shutdown timeout", "timeout", s.cfg.ShutdownTimeout)
 		err = hs.Close()

@@ -87,6 +87,7 @@ func newFlagSet(cfg *server.Config) *flag.FlagSet {
 	fs.IntVar(&cfg.Recovery.PeerBytes, "recovery-peer-bytes", cfg.Recovery.PeerBytes, "Most bytes of events kept for one dropped client; past it the client leaves its rooms at once.")
 	fs.Int64Var(&cfg.Recovery.TotalBytes, "recovery-total-bytes", cfg.Recovery.TotalBytes, "Most bytes of events kept for all dropped clients together.")
 	fs.Func("ice-servers", "ICE servers handed to pages: comma-separated stun:/turn: URLs, or a JSON array of RTCIceServer objects ({urls, username, credential}). (default none)", iceServersSetter(&cfg.ICEServers))
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", cfg.MetricsAddr, "Serve /metrics (Prometheus) on this host:port instead of --addr, or nowhere with \"off\". Empty: on --addr.")
 	fs.BoolVar(&cfg.DebugEndpoints, "debug-endpoints", cfg.DebugEndpoints, "Serve /debug/pprof and /debug/vars (goroutines, memory). They expose internals: keep them off on public addresses.")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "Log format: text or json.")
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "Log level: debug, info, warn or error.")

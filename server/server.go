@@ -69,6 +69,7 @@ func newServer(cfg Config, log *slog.Logger, bundleFS fs.FS) (*Server, error) {
 			return nil, err
 		}
 		sig.broker, sig.clustered = b, true
+		sig.peers.ids.prefix = b.node + "." // packet ids unique across nodes
 		s.registry.SetCluster(b.membership())
 	}
 	adm := newAdmission(cfg.Limits)

@@ -21,12 +21,12 @@ type signaling struct {
 	// there are any (a broker with a membership).
 	broker    broker
 	clustered bool
-	rec      *recovery // nil when recovery is off
-	log      *slog.Logger
-	limits   Limits
-	ice      iceSource
-	stats    *counters
-	commands map[string]command
+	rec       *recovery // nil when recovery is off
+	log       *slog.Logger
+	limits    Limits
+	ice       iceSource
+	stats     *counters
+	commands  map[string]command
 	// closing is set at shutdown: disconnects then are final, not drops to
 	// recover from.
 	closing atomic.Bool
@@ -57,7 +57,7 @@ func newSignaling(registry *rooms.Registry, cfg Config, stats *counters, log *sl
 // connected and may join another. Signalmaster's pages get the ICE servers
 // at once, as stunservers and turnservers.
 func (s *signaling) Connect(sock *transport.Socket, auth json.RawMessage) error {
-	if a := parseRecoveryAuth(auth); a.PID != "" && s.resume(sock, a) {
+	if a := parseRecoveryAuth(auth); a.PID != "" && (s.resume(sock, a) || s.resumeElsewhere(sock, a)) {
 		return nil
 	}
 	c := newClient(rooms.PeerID(sock.ID()), sock, s.limits)
@@ -73,7 +73,7 @@ func (s *signaling) Connect(sock *transport.Socket, auth json.RawMessage) error 
 		if room == "" {
 			room = s.registry.Config().DefaultRoom
 		}
-		c.emit(rooms.EventJoinError, rooms.JoinFailure{Room: room, Code: err.Code, Message: err.Message})
+		c.emit(&s.peers.ids, rooms.EventJoinError, rooms.JoinFailure{Room: room, Code: err.Code, Message: err.Message})
 		return nil
 	}
 	if j.Room == "" {
@@ -81,7 +81,7 @@ func (s *signaling) Connect(sock *transport.Socket, auth json.RawMessage) error 
 	}
 	s.admitted(c, j)
 	if room != "" {
-		c.emit(rooms.EventJoined, s.joinAck(c, j))
+		c.emit(&s.peers.ids, rooms.EventJoined, s.joinAck(c, j))
 	}
 	return nil
 }
@@ -176,10 +176,13 @@ func (s *signaling) send(emits []rooms.Emit) {
 			continue
 		}
 		pkt := encodeEvent(e.Event, e.Args...)
-		s.peers.deliver(e.To, pkt, nil)
-		if s.clustered && len(e.Rooms) > 0 {
-			s.broker.publishRooms(rooms.SpaceSocketIO, e.Rooms, e.Except, pkt, nil)
+		if !s.clustered || len(e.Rooms) == 0 {
+			s.peers.deliver(e.To, pkt, nil)
+			continue
 		}
+		id := s.peers.ids.next()
+		s.peers.deliverID(e.To, pkt, nil, id)
+		s.broker.publishRooms(rooms.SpaceSocketIO, e.Rooms, e.Except, id, pkt, nil)
 	}
 }
 

@@ -43,10 +43,10 @@ func (r *Registry) CreateCapped(id PeerID, room string, maxPeers int) (Joined, *
 	if err := ValidateName(room); err != nil {
 		return Joined{}, err
 	}
-	if rm := r.rooms[roomKey{p.space, room}]; rm != nil {
-		return Joined{}, errorf(CodeRoomTaken, "room "+room+" already has members")
+	if p.in(room) != nil {
+		return Joined{}, errRoomTaken(room)
 	}
-	return r.joinLocked(id, p, room, maxPeers)
+	return r.explicitJoinLocked(id, p, room, r.cfg.roomCapacity(maxPeers), true)
 }
 
 // freeRoomNameLocked draws random room names (UUID-shaped, as signalmaster's
@@ -54,7 +54,7 @@ func (r *Registry) CreateCapped(id PeerID, room string, maxPeers int) (Joined, *
 func (r *Registry) freeRoomNameLocked(space Space) string {
 	for {
 		name := randomRoomName()
-		if r.rooms[roomKey{space, name}] == nil {
+		if r.rooms[RoomKey{space, name}] == nil {
 			return name
 		}
 	}
@@ -80,7 +80,18 @@ func (r *Registry) ShareScreen(id PeerID) *Error {
 		return errNotConnected()
 	}
 	p.screen = true
+	r.shareScreenLocked(id, p)
 	return nil
+}
+
+// shareScreenLocked tells the Cluster, if any, of the peer's screen.
+func (r *Registry) shareScreenLocked(id PeerID, p *peer) {
+	if r.cluster == nil {
+		return
+	}
+	for _, rm := range p.rooms {
+		r.cluster.SetScreen(rm.key, id, p.screen)
+	}
 }
 
 // UnshareScreen records that the peer stopped sharing its screen and
@@ -94,11 +105,13 @@ func (r *Registry) UnshareScreen(id PeerID) ([]Emit, *Error) {
 		return nil, errNotConnected()
 	}
 	p.screen = false
+	r.shareScreenLocked(id, p)
 	others := appendScope(nil, id, p.rooms)
-	if len(others) == 0 {
+	if len(others) == 0 && r.cluster == nil {
 		return nil, nil
 	}
-	return []Emit{{To: others, Event: EventRemove, Args: []any{Removal{ID: id, Type: streamScreen}}}}, nil
+	return []Emit{{To: others, Event: EventRemove, Args: []any{Removal{ID: id, Type: streamScreen}},
+		Rooms: roomNames(p), Except: id}}, nil
 }
 
 // streamScreen is signalmaster's name for a screen stream.

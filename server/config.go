@@ -89,6 +89,11 @@ type Config struct {
 	Limits Limits
 	// Recovery is socket.io's connection state recovery.
 	Recovery Recovery
+	// RedisURL, when set (redis://host:port/db), makes this node share its
+	// rooms with every node using the same Redis: joins, relays and every
+	// protocol rule span nodes (docs/scaling.md). Default: "" (this node
+	// alone).
+	RedisURL string
 	// ICEServers are handed to every page: in joined.iceServers and join
 	// acks, and as signalmaster's stunservers/turnservers. Loopback and LAN
 	// calls need none. Default: none.
@@ -164,6 +169,11 @@ func (c Config) Validate() error {
 	}
 	if err := c.Recovery.Validate(); err != nil {
 		return err
+	}
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
+			return fmt.Errorf("redis url %q is not redis://host:port[/db], rediss://… or unix://…", c.RedisURL)
+		}
 	}
 	if err := c.ICEServers.Validate(); err != nil {
 		return err

@@ -18,6 +18,14 @@ func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 	body := map[string]any{"status": "ready", "peers": peers, "rooms": rooms,
 		"sessions": ts.Sessions(), "stalled_connects": ts.StalledConnects, "slow_consumers": ts.SlowConsumers}
 	code := http.StatusOK
+	if b := s.sig.broker.status(); b.Kind == "redis" {
+		body["redis"] = "up"
+		if !b.Up {
+			// This node's rooms still work, but it no longer shares them:
+			// new clients belong on a node that does.
+			body["redis"], body["status"], code = "down", "redis unreachable", http.StatusServiceUnavailable
+		}
+	}
 	if s.draining.Load() {
 		body["status"], code = "draining", http.StatusServiceUnavailable
 	}

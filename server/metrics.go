@@ -19,22 +19,6 @@ import (
 // MetricsOff is the Config.MetricsAddr that serves no /metrics at all.
 const MetricsOff = "off"
 
-// RedisStatus is what a broker linking roomcast nodes through Redis
-// reports to /metrics, as roomcast_redis_connected. Without one (no Redis
-// configured) that metric is absent.
-type RedisStatus interface {
-	// RedisConnected reports whether the broker's connection to Redis is
-	// up now.
-	RedisConnected() bool
-}
-
-// SetRedisStatus makes /metrics report r; nil removes the metric.
-func (s *Server) SetRedisStatus(r RedisStatus) { s.redis.Store(&redisStatus{r}) }
-
-// redisStatus boxes a RedisStatus for an atomic.Pointer: scrapes read it
-// while the broker may be set.
-type redisStatus struct{ RedisStatus }
-
 // metricsHandler serves /metrics from a registry of the node's own: two
 // servers in one process (tests) never share one.
 func (s *Server) metricsHandler() http.Handler {
@@ -132,8 +116,10 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	peers, rooms := s.registry.Stats()
 	gauge(c.peers, float64(peers))
 	gauge(c.rooms, float64(rooms))
-	if r := s.redis.Load(); r != nil && r.RedisStatus != nil {
-		gauge(c.redis, boolValue(r.RedisConnected()))
+	// The broker's status (brokerStatus): the Redis broker's, or the
+	// memory broker's, which has no Redis to report.
+	if b := s.sig.broker.status(); b.Kind == "redis" {
+		gauge(c.redis, boolValue(b.Up))
 	}
 	gauge(c.build, 1, c.buildLabels...)
 

@@ -11,10 +11,14 @@ import (
 	"github.com/roomcast/roomcast/rooms"
 )
 
-// fakeRedis stands in for the Redis broker.
-type fakeRedis struct{ up atomic.Bool }
+// fakeRedisBroker is the memory broker reporting itself as a Redis broker
+// whose connection is up or down.
+type fakeRedisBroker struct {
+	memoryBroker
+	up *atomic.Bool
+}
 
-func (f *fakeRedis) RedisConnected() bool { return f.up.Load() }
+func (f fakeRedisBroker) status() brokerStatus { return brokerStatus{Kind: "redis", Up: f.up.Load()} }
 
 func TestMetricsCountWhatHappened(t *testing.T) {
 	n := newTestNode(t, nil)
@@ -60,24 +64,23 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 }
 
 func TestMetricsRedisGauge(t *testing.T) {
-	srv := newTestServer(t, nil)
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	if _, ok := roomcasttest.ScrapeMetrics(t, ts.URL+"/metrics").Value(t, "roomcast_redis_connected"); ok {
+	scrape := func(srv *Server) roomcasttest.Metrics {
+		ts := httptest.NewServer(srv.Handler())
+		defer ts.Close()
+		return roomcasttest.ScrapeMetrics(t, ts.URL+"/metrics")
+	}
+	if _, ok := scrape(newTestServer(t, nil)).Value(t, "roomcast_redis_connected"); ok {
 		t.Fatal("roomcast_redis_connected is reported without a Redis broker")
 	}
-	redis := &fakeRedis{}
-	srv.SetRedisStatus(redis)
-	if got := roomcasttest.ScrapeMetrics(t, ts.URL+"/metrics").MustValue(t, "roomcast_redis_connected"); got != 0 {
+	srv := newTestServer(t, nil)
+	var up atomic.Bool // the fake's connection, which the scrapes read
+	srv.sig.broker = fakeRedisBroker{up: &up}
+	if got := scrape(srv).MustValue(t, "roomcast_redis_connected"); got != 0 {
 		t.Errorf("redis down: %v, want 0", got)
 	}
-	redis.up.Store(true)
-	if got := roomcasttest.ScrapeMetrics(t, ts.URL+"/metrics").MustValue(t, "roomcast_redis_connected"); got != 1 {
+	up.Store(true)
+	if got := scrape(srv).MustValue(t, "roomcast_redis_connected"); got != 1 {
 		t.Errorf("redis up: %v, want 1", got)
-	}
-	srv.SetRedisStatus(nil)
-	if _, ok := roomcasttest.ScrapeMetrics(t, ts.URL+"/metrics").Value(t, "roomcast_redis_connected"); ok {
-		t.Error("roomcast_redis_connected is still reported after the broker was removed")
 	}
 }
 

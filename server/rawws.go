@@ -33,6 +33,7 @@ type rawEndpoint struct {
 	sig        *signaling
 	registry   *rooms.Registry
 	peers      *directory
+	broker     broker
 	admission  *admission
 	origins    []string
 	limits     Limits
@@ -48,7 +49,7 @@ type rawEndpoint struct {
 }
 
 func newRawEndpoint(s *signaling, adm *admission, cfg Config, log *slog.Logger) *rawEndpoint {
-	e := &rawEndpoint{sig: s, registry: s.registry, peers: s.peers, admission: adm, origins: cfg.AllowedOrigins, limits: cfg.Limits,
+	e := &rawEndpoint{sig: s, registry: s.registry, peers: s.peers, broker: s.broker, admission: adm, origins: cfg.AllowedOrigins, limits: cfg.Limits,
 		maxMessage: cfg.MaxMessageBytes, stats: s.stats, log: log, open: make(map[*rawPeer]struct{})}
 	e.upgrader = websocket.Upgrader{
 		ReadBufferSize:  1024,
@@ -166,9 +167,14 @@ func (e *rawEndpoint) openCount() int {
 	return len(e.open)
 }
 
-// send delivers a decision's frames, each to its peer.
+// send delivers a decision's frames, each to its peer, on this node or on
+// the one that has it.
 func (e *rawEndpoint) send(frames []rooms.RawFrame) {
 	for _, f := range frames {
+		if !e.peers.has(f.To) {
+			e.broker.sendPeer(f.To, f.Data)
+			continue
+		}
 		e.peers.deliver([]rooms.PeerID{f.To}, f.Data, nil)
 	}
 }

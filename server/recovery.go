@@ -77,14 +77,22 @@ type logged struct {
 	attachments [][]byte
 }
 
-// offsets numbers logged packets; one broadcast, one offset, for every
-// recipient.
-var offsets atomic.Uint64
+// packetIDs numbers the packets that recoverable clients get: one
+// broadcast, one id, for every recipient and on every node (the id of the
+// node it started on travels with it), so a client's offset means the same
+// on any node it reconnects to.
+type packetIDs struct {
+	prefix string // the node's, with several nodes
+	seq    atomic.Uint64
+}
 
-// newLogged copies an encoded event packet with an offset appended to its
-// arguments: ["ice",{…}] becomes ["ice",{…},"<offset>"].
-func newLogged(pkt []byte, attachments [][]byte) *logged {
-	offset := strconv.FormatUint(offsets.Add(1), 36)
+func (p *packetIDs) next() string {
+	return p.prefix + strconv.FormatUint(p.seq.Add(1), 36)
+}
+
+// newLogged copies an encoded event packet with its id appended to its
+// arguments as the offset: ["ice",{…}] becomes ["ice",{…},"<offset>"].
+func newLogged(pkt []byte, attachments [][]byte, offset string) *logged {
 	b := make([]byte, 0, len(pkt)+len(offset)+3)
 	b = append(b, pkt[:len(pkt)-1]...)
 	b = append(append(append(b, ',', '"'), offset...), '"', ']')

@@ -21,9 +21,12 @@ const reasonTakenOver = "taken over by a reconnect"
 // it misses, until it comes back or the window passes.
 func (s *signaling) suspend(c *client) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.suspended = true
 	c.expiry = time.AfterFunc(s.rec.cfg.Window, func() { s.end(c) })
+	c.mu.Unlock()
+	if h := s.broker.handovers(); h != nil {
+		h.recoverable(c.pid, s.rec.cfg.Window) // a reconnect to another node finds it here
+	}
 }
 
 // resume takes a reconnecting client's new socket: the same id, the same
@@ -37,6 +40,10 @@ func (s *signaling) resume(sock *transport.Socket, a recoveryAuth) bool {
 		return false
 	}
 	c.mu.Lock()
+	if c.movingTo != "" { // another node is taking it over: the new socket connects afresh
+		c.mu.Unlock()
+		return false
+	}
 	missed, known := c.log.after(a.Offset)
 	if c.gone || !known {
 		c.mu.Unlock()
@@ -55,6 +62,9 @@ func (s *signaling) resume(sock *transport.Socket, a recoveryAuth) bool {
 	c.held = 0
 	c.log.trim(recoveryReplayBytes)
 	c.mu.Unlock()
+	if h := s.broker.handovers(); h != nil && wasSuspended {
+		h.unrecoverable(c.pid)
+	}
 	if !wasSuspended {
 		old.Close(reasonTakenOver) // its Disconnect finds a newer socket, and does nothing
 	}
@@ -92,6 +102,9 @@ func (s *signaling) depart(c *client) {
 	s.send(rooms.DisconnectNotices(c.id, s.registry.DisconnectRooms(c.id)))
 	s.peers.remove(c.id, c)
 	s.rec.forget(c)
+	if h := s.broker.handovers(); h != nil && c.pid != "" {
+		h.unrecoverable(c.pid)
+	}
 }
 
 // overflowed ends a suspension whose log passed a bound. It runs on its own

@@ -41,7 +41,6 @@ type Server struct {
 	admission *admission
 	handler   http.Handler
 	draining  atomic.Bool
-	redis     atomic.Pointer[redisStatus] // see SetRedisStatus
 }
 
 // New builds a server from a config that passes Validate.
@@ -68,6 +67,15 @@ func newServer(cfg Config, log *slog.Logger, bundleFS fs.FS) (*Server, error) {
 		return nil, err
 	}
 	s.sig = sig
+	if cfg.RedisURL != "" {
+		b, err := newRedisBroker(cfg.RedisURL, sig, s.stats, log)
+		if err != nil {
+			return nil, err
+		}
+		sig.broker, sig.clustered = b, true
+		sig.peers.ids.prefix = b.node + "." // packet ids unique across nodes
+		s.registry.SetCluster(b.membership())
+	}
 	adm := newAdmission(cfg.Limits)
 	s.admission = adm
 	s.transport, err = transport.New(cfg.transportConfig(adm, log), sig)
@@ -85,6 +93,7 @@ func (s *Server) closePeers() {
 	s.sig.closing.Store(true)
 	s.transport.Close()
 	s.raw.Close()
+	s.sig.broker.close() // after every peer has left: nothing is left to share
 }
 
 // Handler serves every route of the node.

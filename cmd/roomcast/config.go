@@ -86,6 +86,7 @@ func newFlagSet(cfg *server.Config) *flag.FlagSet {
 	fs.DurationVar(&cfg.Recovery.Window, "recovery-window", cfg.Recovery.Window, "How long a socket.io 4.6+ client whose connection dropped is kept, so that it reconnects with its id, rooms and every event it missed; 0 turns recovery off.")
 	fs.IntVar(&cfg.Recovery.PeerBytes, "recovery-peer-bytes", cfg.Recovery.PeerBytes, "Most bytes of events kept for one dropped client; past it the client leaves its rooms at once.")
 	fs.Int64Var(&cfg.Recovery.TotalBytes, "recovery-total-bytes", cfg.Recovery.TotalBytes, "Most bytes of events kept for all dropped clients together.")
+	fs.StringVar(&cfg.RedisURL, "redis-url", cfg.RedisURL, "Share rooms with the other nodes using this Redis, e.g. redis://127.0.0.1:6379/0; unset, this node holds its rooms alone.")
 	fs.Func("ice-servers", "ICE servers handed to pages: comma-separated stun:/turn: URLs, or a JSON array of RTCIceServer objects ({urls, username, credential}). (default none)", iceServersSetter(&cfg.ICEServers))
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", cfg.MetricsAddr, "Serve /metrics (Prometheus) on this host:port instead of --addr, or nowhere with \"off\". Empty: on --addr.")
 	fs.BoolVar(&cfg.DebugEndpoints, "debug-endpoints", cfg.DebugEndpoints, "Serve /debug/pprof and /debug/vars (goroutines, memory). They expose internals: keep them off on public addresses.")

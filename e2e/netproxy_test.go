@@ -74,11 +74,13 @@ func (p *netProxy) accept() {
 		}
 		l := &proxyLink{client: c, server: up}
 		p.mu.Lock()
-		if p.closed {
+		// Checked again: a cut or strand while dialing did not see this
+		// connection, which must not get through either.
+		if p.closed || p.holding {
 			p.mu.Unlock()
 			c.Close()
 			up.Close()
-			return
+			continue
 		}
 		p.links[l] = true
 		p.mu.Unlock()

@@ -209,6 +209,45 @@ func TestRecoveryTakesOverAConnectionNotYetNoticed(t *testing.T) {
 	}
 }
 
+// takeoverBeyondReplay is more than roomcast keeps of what it sent a
+// connected peer (the last 16 KiB, server's recoveryReplayBytes), and less
+// than --recovery-peer-bytes (256 KiB by default).
+const takeoverBeyondReplay = 64 << 10
+
+// A client that comes back before the server noticed the drop, having
+// missed more than the last packets kept for a connected peer, cannot be
+// given them: its old socket leaves, as any disconnect does, and the
+// reconnect is a new socket, which gets none of them.
+func TestRecoveryTakeoverBeyondWhatAConnectedPeerKeeps(t *testing.T) {
+	t.Parallel()
+	const eventBytes = 1 << 10
+	s := startServer(t)
+	proxy := startProxy(t, s)
+	d := startDriver(t)
+	a, b := callPair(t, s, proxy, d, "websocket")
+
+	proxy.strand()
+	a.waitDisconnect(t)
+	b.burst("ice", takeoverBeyondReplay/eventBytes, map[string]any{"candidate": strings.Repeat("x", eventBytes)})
+	b.barrier(t)
+	proxy.release()
+
+	back := a.waitReconnect(t)
+	if back.Recovered || back.ID == a.ID {
+		t.Fatalf("a reconnected as %s (was %s), recovered %v: want a new socket", back.ID, a.ID, back.Recovered)
+	}
+	b.wantPeerEvent(t, "peer-left", "call", a)
+	b.waitFor(t, func(r report) bool {
+		return r.Type == "event" && r.Event == "peer-joined" && peerEventIs(r, "call", back.ID)
+	}, "peer-joined of a's new socket")
+	r := waitReadiness(t, s, waitTimeout, func(r roomcasttest.Readiness) bool { return r.Sessions == 2 })
+	if r.Sessions != 2 || r.Peers != 2 {
+		t.Fatalf("after the reconnect: %+v, want 2 peers and 2 sessions", r.Occupancy())
+	}
+	a.barrier(t)
+	a.wantNone(t, "ice")
+}
+
 // Past --recovery-window the dropped peer leaves, as any disconnect does,
 // and its reconnect is a new socket.
 func TestRecoveryWindowPasses(t *testing.T) {

@@ -27,7 +27,10 @@ type client struct {
 	suspended bool        // its transport dropped; it may come back
 	held      int         // bytes logged while suspended, counted in recovery.held
 	expiry    *time.Timer // ends the suspension
-	gone      bool        // it has left for good
+	// suspensions counts the client's suspensions, so that the expiry of
+	// one that is over ends nothing.
+	suspensions int
+	gone        bool // it has left for good
 }
 
 func newClient(id rooms.PeerID, sock *transport.Socket, l Limits) *client {

@@ -9,12 +9,16 @@ package e2e
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/roomcast/roomcast/internal/proc"
 	"github.com/roomcast/roomcast/internal/roomcasttest"
+	roomcastserver "github.com/roomcast/roomcast/server"
 )
 
 const (
@@ -313,6 +317,52 @@ func TestRecoveryPeerBytesBound(t *testing.T) {
 	}
 	a.barrier(t)
 	a.wantNone(t, "ice")
+}
+
+// At the largest --recovery-peer-bytes, a peer that missed nearly that
+// much still gets all of it: its replay fits its connection's outbound
+// queue.
+func TestRecoveryPeerBytesAtItsMaximumRecovers(t *testing.T) {
+	t.Parallel()
+	const eventBytes = 32 << 10
+	s := startServer(t, "--recovery-peer-bytes", fmt.Sprint(roomcastserver.MaxRecoveryPeerBytes))
+	proxy := startProxy(t, s)
+	d := startDriver(t)
+	a, b := callPair(t, s, proxy, d, "websocket")
+
+	proxy.cut()
+	a.waitDisconnect(t)
+	waitNoticed(t, s, 2, 1)
+	missed := roomcastserver.MaxRecoveryPeerBytes/eventBytes - 1 // each event is a little more than eventBytes
+	b.burst("ice", missed, map[string]any{"candidate": strings.Repeat("x", eventBytes)})
+	b.barrier(t)
+	proxy.release()
+
+	back := a.waitReconnect(t)
+	if !back.Recovered || back.ID != a.ID {
+		t.Fatalf("a reconnected as %s, recovered %v; want %s, recovered", back.ID, back.Recovered, a.ID)
+	}
+	a.barrier(t)
+	wantMissed(t, a, "ice", missed)
+	wantStillInCall(t, a, b)
+}
+
+// A --recovery-peer-bytes whose replay would not fit a connection's
+// outbound queue could never recover anyone: roomcast refuses it at start.
+func TestRecoveryPeerBytesAboveItsMaximumIsRefused(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command(roomcastBin, "--recovery-peer-bytes", fmt.Sprint(roomcastserver.MaxRecoveryPeerBytes+1))
+	cmd.Env = proc.CleanEnv()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Fatalf("exit: %v, want status 2", err)
+	}
+	if lines := strings.Split(strings.TrimRight(stderr.String(), "\n"), "\n"); len(lines) != 1 || !strings.Contains(lines[0], "recovery") {
+		t.Fatalf("stderr %q, want one line about recovery", stderr.String())
+	}
 }
 
 // Every event to a socket.io 3+ client carries an offset as its last

@@ -25,9 +25,9 @@ const (
 	// missedEvents is how many events a peer sends while the other one's
 	// connection is down.
 	missedEvents = 50
-	// shortHeartbeat makes the server notice a silent connection within
-	// about two seconds (ping interval + ping timeout), where the default
-	// takes 45.
+	// A short heartbeat makes the server notice a silent connection
+	// within about two seconds (ping interval + ping timeout), where the
+	// default takes 45.
 	shortHeartbeatInterval, shortHeartbeatTimeout = "1s", "1s"
 	// expirySlack is how late after --recovery-window the others may hear
 	// that a dropped peer left: a timer firing and one event crossing

@@ -30,7 +30,10 @@ type client struct {
 	suspended bool        // its transport dropped; it may come back
 	held      int         // bytes logged while suspended, counted in recovery.held
 	expiry    *time.Timer // ends the suspension
-	gone      bool        // it has left for good
+	// suspensions counts the client's suspensions, so that the expiry of
+	// one that is over ends nothing.
+	suspensions int
+	gone        bool // it has left for good
 	// movingTo is the node it is being handed over to, and movedAt where
 	// in its log what that node has not got starts (handover.go).
 	movingTo string

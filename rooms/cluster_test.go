@@ -207,3 +207,39 @@ func TestClusterDeparturesNameTheirRooms(t *testing.T) {
 		}
 	}
 }
+
+func TestHandoverKeepsMembershipAndRules(t *testing.T) {
+	a, b, shared := twoNodes(t, nil)
+	mustConnect(t, a, "p", "call")
+	mustConnect(t, b, "q", "call")
+	if _, err := a.CreateOrJoin("p", "lab"); err != nil {
+		t.Fatal(err)
+	}
+	h, ok := a.Release("p")
+	if !ok || !slices.Equal(h.Rooms, []string{"call", "lab"}) || !slices.Equal(h.Codelab, []string{"lab"}) || !h.Explicit {
+		t.Fatalf("Release = %+v, %v", h, ok)
+	}
+	if a.IsMember("p", "call") {
+		t.Error("the releasing node still lists p")
+	}
+	if _, in := shared.rooms[RoomKey{SpaceSocketIO, "call"}]["p"]; !in {
+		t.Error("release took p out of the shared room: it must stay, for the node that adopts it")
+	}
+	if err := b.Adopt("p", h); err != nil {
+		t.Fatal(err)
+	}
+	if !b.IsMember("p", "call") || !b.IsMember("p", "lab") {
+		t.Errorf("the adopting node lists p in %q", b.RoomsOf("p"))
+	}
+	ds := b.DisconnectRooms("p")
+	codelab := map[string]bool{}
+	for _, d := range ds {
+		codelab[d.Room] = d.Codelab
+	}
+	if !codelab["lab"] || codelab["call"] {
+		t.Errorf("departures after adoption %+v: lab must still be a codelab room, call not", ds)
+	}
+	if _, in := shared.rooms[RoomKey{SpaceSocketIO, "call"}]["p"]; in {
+		t.Error("the adopted peer's disconnect left it in the shared room")
+	}
+}

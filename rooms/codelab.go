@@ -57,6 +57,13 @@ func (d *CodelabDecision) log(id PeerID, line string) {
 // name, too many rooms) returns the error, and a decision that tells the
 // peer join-error {room, code, message}.
 func (r *Registry) CreateOrJoin(id PeerID, room string) (CodelabDecision, *Error) {
+	return r.CreateOrJoinCapped(id, room, 0)
+}
+
+// CreateOrJoinCapped is CreateOrJoin into a room whose capacity is
+// maxPeers (see JoinCapped): the room is full at CodelabRoomSize or at
+// maxPeers, whichever is smaller.
+func (r *Registry) CreateOrJoinCapped(id PeerID, room string, maxPeers int) (CodelabDecision, *Error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	me := []PeerID{id}
@@ -77,7 +84,7 @@ func (r *Registry) CreateOrJoin(id PeerID, room string) (CodelabDecision, *Error
 		d.emit(me, EventJoined, room, string(id))
 		return d, nil
 	}
-	limit := r.cfg.codelabRoomSize()
+	limit := r.cfg.codelabRoomSize(maxPeers)
 	j, err := r.explicitJoinLocked(id, p, room, limit, false)
 	members := len(j.Others)
 	if err != nil && err.Code == CodeRoomFull {
@@ -110,6 +117,14 @@ func (r *Registry) CreateOrJoin(id PeerID, room string) (CodelabDecision, *Error
 	// Step 5 reads no argument, step 6 the room: send the room.
 	d.emitRoom(r.othersLocked(key, ""), room, "", EventReady, room)
 	return d, nil
+}
+
+// CodelabRefused is the decision for a create or join the server refuses
+// before asking the registry (a private room without a valid token): the
+// peer is told join-error {room, code, message}, as for any refused join.
+func CodelabRefused(id PeerID, room string, err *Error) CodelabDecision {
+	d, _ := codelabRefusal([]PeerID{id}, room, err)
+	return d
 }
 
 func codelabRefusal(me []PeerID, room string, err *Error) (CodelabDecision, *Error) {

@@ -71,6 +71,12 @@ func (r *Registry) Config() Config { return r.cfg }
 // them at random); an id that is already connected keeps its record and
 // memberships.
 func (r *Registry) Connect(id PeerID, space Space, room string) (Joined, *Error) {
+	return r.ConnectCapped(id, space, room, 0)
+}
+
+// ConnectCapped is Connect with a capacity of the room's own (see
+// JoinCapped), for whichever room it joins: room, or the default room.
+func (r *Registry) ConnectCapped(id PeerID, space Space, room string, maxPeers int) (Joined, *Error) {
 	if int(space) >= numSpaces {
 		return Joined{}, errorf(CodeInvalidPayload, "space "+strconv.Itoa(int(space))+" does not exist")
 	}
@@ -82,33 +88,58 @@ func (r *Registry) Connect(id PeerID, space Space, room string) (Joined, *Error)
 	p := &peer{space: space}
 	r.peers[id] = p
 	if room != "" {
-		return r.joinLocked(id, p, room)
+		return r.joinLocked(id, p, room, maxPeers)
 	}
 	if r.cfg.DefaultRoom == "" {
 		return Joined{}, nil
 	}
-	return r.enterLocked(id, p, r.cfg.DefaultRoom, 0, r.cfg.MaxPeersPerRoom, false)
+	return r.enterLocked(id, p, r.cfg.DefaultRoom, 0, r.cfg.roomCapacity(maxPeers), false)
+}
+
+// Register records a new peer of a space in no room at all, not even the
+// default one: the room it asked for was refused before the registry was
+// asked (a private room without a valid token). It may join one later.
+func (r *Registry) Register(id PeerID, space Space) *Error {
+	if int(space) >= numSpaces {
+		return errorf(CodeInvalidPayload, "space "+strconv.Itoa(int(space))+" does not exist")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.peers[id]; dup {
+		return errorf(CodeInvalidPayload, "socket id "+string(id)+" is already connected")
+	}
+	r.peers[id] = &peer{space: space}
+	return nil
 }
 
 // Join adds the peer to room. Joining a room twice is harmless. The first
 // explicit join takes the peer out of the default room.
 func (r *Registry) Join(id PeerID, room string) (Joined, *Error) {
+	return r.JoinCapped(id, room, 0)
+}
+
+// JoinCapped is Join into a room whose capacity is maxPeers, when that is
+// below Config.MaxPeersPerRoom: a private room's own size, from its token.
+// 0 (or less) leaves MaxPeersPerRoom. The check and the join are one step
+// under the registry lock (and, with a Cluster, one atomic Admit), so
+// concurrent joins never take a room past either capacity.
+func (r *Registry) JoinCapped(id PeerID, room string, maxPeers int) (Joined, *Error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	p, ok := r.peers[id]
 	if !ok {
 		return Joined{}, errNotConnected()
 	}
-	return r.joinLocked(id, p, room)
+	return r.joinLocked(id, p, room, maxPeers)
 }
 
 func errNotConnected() *Error { return errorf(CodeNotConnected, "the socket is disconnected") }
 
-func (r *Registry) joinLocked(id PeerID, p *peer, room string) (Joined, *Error) {
+func (r *Registry) joinLocked(id PeerID, p *peer, room string, maxPeers int) (Joined, *Error) {
 	if err := ValidateName(room); err != nil {
 		return Joined{}, err
 	}
-	return r.explicitJoinLocked(id, p, room, r.cfg.MaxPeersPerRoom, false)
+	return r.explicitJoinLocked(id, p, room, r.cfg.roomCapacity(maxPeers), false)
 }
 
 // explicitJoinLocked is a join the peer asked for: into room, admitted by

@@ -25,6 +25,12 @@ func DefaultResources() Resources { return Resources{Video: true} }
 // if nobody is in it, and fails with room-taken otherwise. An empty room is
 // a fresh random name. The ack is (null, Joined.Room).
 func (r *Registry) Create(id PeerID, room string) (Joined, *Error) {
+	return r.CreateCapped(id, room, 0)
+}
+
+// CreateCapped is Create of a room whose capacity is maxPeers (see
+// JoinCapped).
+func (r *Registry) CreateCapped(id PeerID, room string, maxPeers int) (Joined, *Error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	p, ok := r.peers[id]
@@ -40,7 +46,7 @@ func (r *Registry) Create(id PeerID, room string) (Joined, *Error) {
 	if p.in(room) != nil {
 		return Joined{}, errRoomTaken(room)
 	}
-	return r.explicitJoinLocked(id, p, room, r.cfg.MaxPeersPerRoom, true)
+	return r.explicitJoinLocked(id, p, room, r.cfg.roomCapacity(maxPeers), true)
 }
 
 // freeRoomNameLocked draws random room names (UUID-shaped, as signalmaster's

@@ -12,12 +12,12 @@ import (
 // the sender's scope, or, for a peer of another node, to that peer alone.
 // It reports false when the relay is addressed to a peer this node does
 // not have and no other node may have either.
-func (s *signaling) publishRelay(c *client, ev *transport.Event, addr rooms.Address, pkt []byte) {
+func (s *signaling) publishRelay(c *client, ev *transport.Event, addr rooms.Address, id string, pkt []byte) {
 	scope := s.scopeOf(c, addr)
 	if len(scope) == 0 {
 		return
 	}
-	s.broker.publishRooms(rooms.SpaceSocketIO, scope, c.id, pkt, ev.Attachments)
+	s.broker.publishRooms(rooms.SpaceSocketIO, scope, c.id, id, pkt, ev.Attachments)
 }
 
 // relayToRemote hands a packet addressed to a peer this node does not have
@@ -30,7 +30,7 @@ func (s *signaling) relayToRemote(c *client, ev *transport.Event, addr rooms.Add
 		s.failAck(c, ackID, &rooms.Error{Code: rooms.CodeNotInRoom, Message: "join a room before signaling"})
 		return
 	}
-	s.broker.sendTo(rooms.SpaceSocketIO, scope, addr.To, pkt, ev.Attachments, func(delivered bool) {
+	s.broker.sendTo(rooms.SpaceSocketIO, scope, addr.To, s.peers.ids.next(), pkt, ev.Attachments, func(delivered bool) {
 		if !delivered {
 			s.failAck(c, ackID, &rooms.Error{Code: rooms.CodeNotInRoom, Message: "peer " + string(addr.To) + " is not in a room with this socket"})
 			return
@@ -62,8 +62,8 @@ func (s *signaling) failAck(c *client, ackID int64, err *rooms.Error) {
 // roomPacket implements local: this node's members of scope[index] get the
 // packet, but except and those also in an earlier room of scope, which
 // carried it to them already.
-func (s *signaling) roomPacket(space rooms.Space, scope []string, index int, except rooms.PeerID, pkt []byte, attachments [][]byte) {
-	s.peers.deliver(s.localMembers(space, scope, index, except), pkt, attachments)
+func (s *signaling) roomPacket(space rooms.Space, scope []string, index int, except rooms.PeerID, id string, pkt []byte, attachments [][]byte) {
+	s.peers.deliverID(s.localMembers(space, scope, index, except), pkt, attachments, id)
 }
 
 // localMembers are this node's members of scope[index] but except, less
@@ -90,8 +90,8 @@ func (s *signaling) localMembers(space rooms.Space, scope []string, index int, e
 }
 
 // peerPacket implements local.
-func (s *signaling) peerPacket(id rooms.PeerID, pkt []byte, attachments [][]byte) {
-	s.peers.deliver([]rooms.PeerID{id}, pkt, attachments)
+func (s *signaling) peerPacket(peer rooms.PeerID, id string, pkt []byte, attachments [][]byte) {
+	s.peers.deliverID([]rooms.PeerID{peer}, pkt, attachments, id)
 }
 
 // peerGone implements local: a peer of a node that died left scope[index],

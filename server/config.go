@@ -77,6 +77,10 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// ReadHeaderTimeout: see DefaultReadHeaderTimeout. Default: 10s.
 	ReadHeaderTimeout time.Duration
+	// MetricsAddr is where /metrics is served: "" on Addr with everything
+	// else, a host:port for a listener of its own (port 0 picks a free one,
+	// logged as "serving metrics"), or MetricsOff for nowhere. Default: "".
+	MetricsAddr string
 	// DebugEndpoints serves /debug/pprof and /debug/vars (goroutines,
 	// memory). They expose internals: keep them off on public addresses.
 	// Default: false.
@@ -96,6 +100,9 @@ type Config struct {
 	ICEServers rooms.ICEServers
 	// Rooms are the signaling rules.
 	Rooms rooms.Config
+	// RoomTokens makes rooms private: joining one needs a signed token.
+	// Default: off.
+	RoomTokens RoomTokens
 }
 
 // DefaultConfig returns the defaults documented on each field.
@@ -122,6 +129,11 @@ func DefaultConfig() Config {
 func (c Config) Validate() error {
 	if _, port, err := net.SplitHostPort(c.Addr); err != nil || !validPort(port) {
 		return fmt.Errorf("addr %q is not host:port with a port from 0 to 65535", c.Addr)
+	}
+	if c.metricsOwnAddr() {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || !validPort(port) {
+			return fmt.Errorf("metrics addr %q is not host:port with a port from 0 to 65535, nor %q", c.MetricsAddr, MetricsOff)
+		}
 	}
 	if err := validateOrigins(c.AllowedOrigins); err != nil {
 		return err
@@ -164,6 +176,9 @@ func (c Config) Validate() error {
 		}
 	}
 	if err := c.ICEServers.Validate(); err != nil {
+		return err
+	}
+	if err := c.RoomTokens.Validate(); err != nil {
 		return err
 	}
 	return c.Rooms.Validate()

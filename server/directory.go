@@ -27,6 +27,8 @@ type directory struct {
 	// bound. overflow must not block: deliver holds the directory's lock.
 	rec      *recovery
 	overflow func(*client)
+	// ids number what recoverable clients get.
+	ids packetIDs
 }
 
 func newDirectory() *directory { return &directory{peers: make(map[rooms.PeerID]member)} }
@@ -57,6 +59,13 @@ func (d *directory) has(id rooms.PeerID) bool {
 // copy with an offset appended, the same for all of them too. Recipients
 // that have gone are skipped.
 func (d *directory) deliver(ids []rooms.PeerID, pkt []byte, attachments [][]byte) {
+	d.deliverID(ids, pkt, attachments, "")
+}
+
+// deliverID is deliver of a packet whose id, its offset for recoverable
+// clients, is given: one that other nodes deliver too. "" draws one when a
+// recipient needs it.
+func (d *directory) deliverID(ids []rooms.PeerID, pkt []byte, attachments [][]byte, offset string) {
 	var withOffset *logged
 	d.mu.RLock()
 	defer d.mu.RUnlock()
@@ -67,7 +76,10 @@ func (d *directory) deliver(ids []rooms.PeerID, pkt []byte, attachments [][]byte
 		case m == nil:
 		case isClient && c.recoverable():
 			if withOffset == nil {
-				withOffset = newLogged(pkt, attachments)
+				if offset == "" {
+					offset = d.ids.next()
+				}
+				withOffset = newLogged(pkt, attachments, offset)
 			}
 			d.deliverLogged(c, withOffset)
 		default:

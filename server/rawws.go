@@ -30,6 +30,7 @@ const (
 // and "login" pages) on / and /ws. Its peers live in the registry's raw
 // space: same limits and counts as socket.io peers, rooms of their own.
 type rawEndpoint struct {
+	sig        *signaling
 	registry   *rooms.Registry
 	peers      *directory
 	broker     broker
@@ -48,7 +49,7 @@ type rawEndpoint struct {
 }
 
 func newRawEndpoint(s *signaling, adm *admission, cfg Config, log *slog.Logger) *rawEndpoint {
-	e := &rawEndpoint{registry: s.registry, peers: s.peers, broker: s.broker, admission: adm, origins: cfg.AllowedOrigins, limits: cfg.Limits,
+	e := &rawEndpoint{sig: s, registry: s.registry, peers: s.peers, broker: s.broker, admission: adm, origins: cfg.AllowedOrigins, limits: cfg.Limits,
 		maxMessage: cfg.MaxMessageBytes, stats: s.stats, log: log, open: make(map[*rawPeer]struct{})}
 	e.upgrader = websocket.Upgrader{
 		ReadBufferSize:  1024,
@@ -78,22 +79,30 @@ func (e *rawEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader has answered
 	}
 	p := newRawPeer(rooms.PeerID(newPeerID()), conn)
+	p.stats = e.stats
 	if !e.track(p) {
 		p.closeNow()
 		return
 	}
 	defer e.untrack(p)
 	go p.writeLoop()
-	e.serve(p, r.URL.Query().Get("room"))
+	q := r.URL.Query()
+	e.serve(p, q.Get("room"), q.Get(rooms.MemberToken))
 }
 
-// serve registers the peer in its room, reads its frames until it closes,
-// and tells its partner when it goes.
-func (e *rawEndpoint) serve(p *rawPeer, room string) {
+// serve registers the peer in its room (if token opens it, when rooms are
+// private), reads its frames until it closes, and tells its partner when
+// it goes.
+func (e *rawEndpoint) serve(p *rawPeer, room, token string) {
 	rc := e.registry.NewRawConn(p.id)
-	if _, err := e.registry.Connect(p.id, rooms.SpaceRaw, room); err != nil {
+	j, err := e.sig.enter(p.id, rooms.SpaceRaw, room, token)
+	if err != nil {
 		e.refuse(p, rc, err)
+		rc.Close() // the registry keeps a refused peer, for sockets that may join later: a raw one cannot
 		return
+	}
+	if j.New {
+		e.stats.joins.Add(1)
 	}
 	e.peers.add(p.id, p)
 	defer func() {
@@ -106,6 +115,7 @@ func (e *rawEndpoint) serve(p *rawPeer, room string) {
 		binary, frame, err := p.read(e.maxMessage)
 		switch {
 		case errors.Is(err, errFrameTooLarge):
+			e.stats.dropped(dropOversize)
 			e.refuse(p, rc, &rooms.Error{Code: rooms.CodeMessageTooLarge, Message: "a frame is larger than the message limit"})
 			return
 		case err != nil:
@@ -123,7 +133,9 @@ func (e *rawEndpoint) serve(p *rawPeer, room string) {
 		case binary:
 			e.send(rc.Refuse(&rooms.Error{Code: rooms.CodeInvalidPayload, Message: "binary frames are not part of the protocol: send JSON text"}))
 		default:
-			e.send(rc.Handle(frame))
+			frames := rc.Handle(frame)
+			e.countRelayed(p.id, frames)
+			e.send(frames)
 		}
 	}
 }
@@ -135,6 +147,24 @@ func (e *rawEndpoint) refuse(p *rawPeer, rc *rooms.RawConn, err *rooms.Error) {
 		p.deliver(f.Data, nil)
 	}
 	p.close()
+}
+
+// countRelayed counts the frames of one decision that go to another peer:
+// a raw message is relayed to one peer, or refused (a frame to its sender).
+func (e *rawEndpoint) countRelayed(sender rooms.PeerID, frames []rooms.RawFrame) {
+	for _, f := range frames {
+		if f.To != sender {
+			e.stats.relayed.Add(1)
+			e.stats.delivered.Add(1)
+		}
+	}
+}
+
+// openCount is the number of open raw connections.
+func (e *rawEndpoint) openCount() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.open)
 }
 
 // send delivers a decision's frames, each to its peer, on this node or on
@@ -184,9 +214,12 @@ var errFrameTooLarge = errors.New("frame larger than the message limit")
 // rawPeer is one raw websocket connection: its reader runs on the request's
 // goroutine, its writer on its own, fed by a bounded queue.
 type rawPeer struct {
-	id   rooms.PeerID
-	conn *websocket.Conn
-	out  chan []byte
+	id    rooms.PeerID
+	conn  *websocket.Conn
+	out   chan []byte
+	stats *counters
+
+	overflowOnce sync.Once // counts the peer once as a slow consumer
 
 	closeOnce sync.Once
 	done      chan struct{} // closed by close: the writer flushes, then closes the connection
@@ -223,6 +256,7 @@ func (p *rawPeer) deliver(pkt []byte, _ [][]byte) {
 	select {
 	case p.out <- append([]byte(nil), pkt...):
 	default:
+		p.overflowOnce.Do(func() { p.stats.dropped(dropSlowConsumer) })
 		p.closeNow()
 	}
 }

@@ -66,7 +66,8 @@ type redisBroker struct {
 	cancel context.CancelFunc
 	done   sync.WaitGroup
 
-	sub *subscriber
+	sub   *subscriber
+	waits handoverWaits
 
 	up           atomic.Bool
 	outageLogged atomic.Bool // an outage was logged, and its end is not yet
@@ -102,8 +103,8 @@ func newRedisBroker(url string, l local, drops *counters, log *slog.Logger) (*re
 	opts.MaxRetries = 0 // a decision falls back to this node instead of waiting
 	b := &redisBroker{
 		rdb: redis.NewClient(opts), node: newNodeID(), local: l, log: log.With("node", ""), drops: drops,
-		queue: make(chan publish, publishQueue),
-		mine:  make(map[rooms.RoomKey]map[rooms.PeerID]string), held: make(map[rooms.RoomKey]map[string]rooms.PeerID),
+		queue: make(chan publish, publishQueue), waits: handoverWaits{waiting: make(map[string]chan handoverReply)},
+		mine: make(map[rooms.RoomKey]map[rooms.PeerID]string), held: make(map[rooms.RoomKey]map[string]rooms.PeerID),
 	}
 	b.log = log.With("node", b.node)
 	redis.SetLogger(redisLog{b.log}) // the client's own lines, at debug: the outage is logged once, here
@@ -135,6 +136,8 @@ func newNodeID() string {
 }
 
 func (b *redisBroker) membership() rooms.Cluster { return b }
+
+func (b *redisBroker) handovers() handovers { return b }
 
 func (b *redisBroker) status() brokerStatus { return brokerStatus{Kind: "redis", Up: b.up.Load()} }
 
@@ -333,20 +336,20 @@ func boolArg(v bool) string {
 }
 
 // publishRooms implements broker: one message per room, all in order.
-func (b *redisBroker) publishRooms(space rooms.Space, scope []string, except rooms.PeerID, pkt []byte, attachments [][]byte) {
+func (b *redisBroker) publishRooms(space rooms.Space, scope []string, except rooms.PeerID, id string, pkt []byte, attachments [][]byte) {
 	for i, name := range scope {
-		msg := appendRoomMessage(nil, b.node, space, scope, i, except, pkt, attachments)
+		msg := appendRoomMessage(nil, b.node, space, scope, i, except, id, pkt, attachments)
 		b.enqueue(publish{channel: roomChannel(rooms.RoomKey{Space: space, Name: name}), sharded: true, payload: msg})
 	}
 }
 
 // sendTo implements broker with the to-check script.
-func (b *redisBroker) sendTo(space rooms.Space, scope []string, to rooms.PeerID, pkt []byte, attachments [][]byte, done func(bool)) {
+func (b *redisBroker) sendTo(space rooms.Space, scope []string, to rooms.PeerID, id string, pkt []byte, attachments [][]byte, done func(bool)) {
 	keys := make([]string, len(scope))
 	for i, name := range scope {
 		keys[i] = membersKeyPrefix + roomKeyString(rooms.RoomKey{Space: space, Name: name})
 	}
-	msg := appendPeerMessage(nil, b.node, to, pkt, attachments)
+	msg := appendPeerMessage(nil, b.node, to, id, pkt, attachments)
 	if !b.enqueue(publish{keys: keys, to: to, payload: msg, done: done}) {
 		done(false)
 	}
@@ -363,7 +366,7 @@ func (b *redisBroker) sendPeer(id rooms.PeerID, pkt []byte) {
 		}
 		return
 	}
-	b.enqueue(publish{channel: nodeChannelPrefix + node, payload: appendPeerMessage(nil, b.node, id, pkt, nil)})
+	b.enqueue(publish{channel: nodeChannelPrefix + node, payload: appendPeerMessage(nil, b.node, id, "", pkt, nil)})
 }
 
 // enqueue hands a write to the publisher; a full queue drops it.

@@ -134,3 +134,22 @@ redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[2], ARGV[1])
 return out
 `)
+
+// moveScript hands a peer's memberships from one node to another, for a
+// recoverable client that reconnected there: the same rooms, the same
+// flags, another node.
+//
+//	KEYS: the peers hash, the new node's rooms set
+//	ARGV: peer, new node, members key prefix, then the room keys
+var moveScript = redis.NewScript(`
+for i = 4, #ARGV do
+  local mk = ARGV[3] .. ARGV[i]
+  local v = redis.call('HGET', mk, ARGV[1])
+  if v then
+    redis.call('HSET', mk, ARGV[1], ARGV[2] .. '|' .. (string.match(v, '|(.*)$') or ''))
+    redis.call('SADD', KEYS[2], ARGV[i])
+  end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+`)

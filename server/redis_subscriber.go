@@ -128,6 +128,10 @@ func (s *subscriber) close() { _ = s.ps.Close() }
 
 // received delivers one message from another node to this node's peers.
 func (b *redisBroker) received(payload []byte) {
+	if len(payload) > 0 && payload[0] >= wireHandover {
+		b.receivedHandover(payload)
+		return
+	}
 	m, err := decodeWire(payload)
 	if err != nil {
 		b.log.Warn("dropped a malformed message from another node", "error", err)
@@ -138,9 +142,9 @@ func (b *redisBroker) received(payload []byte) {
 	}
 	switch m.kind {
 	case wireRoom:
-		b.local.roomPacket(m.space, m.scope, m.index, m.peer, m.pkt, m.attachments)
+		b.local.roomPacket(m.space, m.scope, m.index, m.peer, m.id, m.pkt, m.attachments)
 	case wirePeer:
-		b.local.peerPacket(m.peer, m.pkt, m.attachments)
+		b.local.peerPacket(m.peer, m.id, m.pkt, m.attachments)
 	case wireGone:
 		b.local.peerGone(m.space, m.peer, m.scope, m.index)
 	}

@@ -45,9 +45,13 @@ func (s *signaling) relay(c *client, ev *transport.Event) {
 		s.relayToRemote(c, ev, addr, scratch.pkt)
 		return
 	}
-	s.peers.deliver(scratch.ids, scratch.pkt, ev.Attachments)
 	if s.clustered && addr.To == "" {
-		s.publishRelay(c, ev, addr, scratch.pkt)
+		// One id on every node, for the offsets of recoverable clients.
+		id := s.peers.ids.next()
+		s.peers.deliverID(scratch.ids, scratch.pkt, ev.Attachments, id)
+		s.publishRelay(c, ev, addr, id, scratch.pkt)
+	} else {
+		s.peers.deliver(scratch.ids, scratch.pkt, ev.Attachments)
 	}
 	s.stats.relayed.Add(1)
 	s.stats.delivered.Add(int64(len(scratch.ids)))

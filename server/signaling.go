@@ -26,6 +26,7 @@ type signaling struct {
 	limits    Limits
 	ice       iceSource
 	stats     *counters
+	tokens    *roomTokens // nil: every room is open
 	commands  map[string]command
 	// closing is set at shutdown: disconnects then are final, not drops to
 	// recover from.
@@ -57,7 +58,7 @@ func newSignaling(registry *rooms.Registry, cfg Config, stats *counters, log *sl
 // connected and may join another. Signalmaster's pages get the ICE servers
 // at once, as stunservers and turnservers.
 func (s *signaling) Connect(sock *transport.Socket, auth json.RawMessage) error {
-	if a := parseRecoveryAuth(auth); a.PID != "" && s.resume(sock, a) {
+	if a := parseRecoveryAuth(auth); a.PID != "" && (s.resume(sock, a) || s.resumeElsewhere(sock, a)) {
 		return nil
 	}
 	c := newClient(rooms.PeerID(sock.ID()), sock, s.limits)
@@ -66,14 +67,17 @@ func (s *signaling) Connect(sock *transport.Socket, auth json.RawMessage) error 
 	s.peers.add(c.id, c)
 	s.stats.connects.Add(1)
 	room := requestedRoom(auth, sock.Handshake())
-	j, err := s.registry.Connect(c.id, rooms.SpaceSocketIO, room)
+	if s.tokens != nil {
+		c.token = requestedToken(auth, sock.Handshake())
+	}
+	j, err := s.enter(c.id, rooms.SpaceSocketIO, room, c.token)
 	s.send(s.ice.servers(c.id).ConnectNotices(c.id))
 	if err != nil {
 		s.stats.refused(err.Code)
 		if room == "" {
 			room = s.registry.Config().DefaultRoom
 		}
-		c.emit(rooms.EventJoinError, rooms.JoinFailure{Room: room, Code: err.Code, Message: err.Message})
+		c.emit(&s.peers.ids, rooms.EventJoinError, rooms.JoinFailure{Room: room, Code: err.Code, Message: err.Message})
 		return nil
 	}
 	if j.Room == "" {
@@ -81,7 +85,7 @@ func (s *signaling) Connect(sock *transport.Socket, auth json.RawMessage) error 
 	}
 	s.admitted(c, j)
 	if room != "" {
-		c.emit(rooms.EventJoined, s.joinAck(c, j))
+		c.emit(&s.peers.ids, rooms.EventJoined, s.joinAck(c, j))
 	}
 	return nil
 }
@@ -176,10 +180,13 @@ func (s *signaling) send(emits []rooms.Emit) {
 			continue
 		}
 		pkt := encodeEvent(e.Event, e.Args...)
-		s.peers.deliver(e.To, pkt, nil)
-		if s.clustered && len(e.Rooms) > 0 {
-			s.broker.publishRooms(rooms.SpaceSocketIO, e.Rooms, e.Except, pkt, nil)
+		if !s.clustered || len(e.Rooms) == 0 {
+			s.peers.deliver(e.To, pkt, nil)
+			continue
 		}
+		id := s.peers.ids.next()
+		s.peers.deliverID(e.To, pkt, nil, id)
+		s.broker.publishRooms(rooms.SpaceSocketIO, e.Rooms, e.Except, id, pkt, nil)
 	}
 }
 

@@ -9,11 +9,16 @@ import (
 // Why an event was dropped rather than delivered.
 const (
 	dropRateLimited  = iota // beyond the connection's event rate
+	dropSlowConsumer        // a raw peer's queue was full: it is closed (the transport counts socket.io's)
+	dropOversize            // a raw frame beyond the message limit: it is closed (the transport counts socket.io's)
 	dropRedisBacklog        // more packets for other nodes than Redis took
 	dropReasons
 )
 
-var dropReasonNames = [dropReasons]string{dropRateLimited: "rate-limited", dropRedisBacklog: "redis-backlog"}
+var dropReasonNames = [dropReasons]string{
+	dropRateLimited: "rate-limited", dropSlowConsumer: "slow-consumer", dropOversize: "oversize",
+	dropRedisBacklog: "redis-backlog",
+}
 
 // counters count what the server did, for /readyz and /metrics. Each is
 // updated with one atomic add on the path that does the work.

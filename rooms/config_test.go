@@ -94,7 +94,7 @@ func TestConfigValidate(t *testing.T) {
 	}
 	reserved := []string{
 		// commands
-		"join", "leave", "create or join", "ipaddr", "create", "shareScreen", "unshareScreen",
+		"join", "leave", "create or join", "ipaddr", "create", "shareScreen", "unshareScreen", "ice-servers",
 		// socket.io's own
 		"connect", "connect_error", "disconnect", "disconnecting",
 		// sent by the server

@@ -25,6 +25,10 @@ const (
 	// EventUserDisconnected (server → client) tells them, once, that a peer
 	// disconnected; older tutorial pages listen for it.
 	EventUserDisconnected = "user disconnected"
+	// EventICEServers (both ways): a client asks for the ICE servers its page
+	// should use (acked with {iceServers}); the server sends {iceServers}
+	// with fresh TURN credentials before the ones it gave expire.
+	EventICEServers = "ice-servers"
 )
 
 // Google's WebRTC codelab (googlecodelabs/webrtc-web, steps 4 to 6).
@@ -71,6 +75,7 @@ var commands = map[string]bool{
 	EventJoin: true, EventLeave: true,
 	EventCreateOrJoin: true, EventIPAddr: true,
 	EventCreate: true, EventShareScreen: true, EventUnshareScreen: true,
+	EventICEServers: true,
 }
 
 // reservedEvents are the names socket.io itself uses and the ones the
@@ -83,6 +88,7 @@ var reservedEvents = map[string]bool{
 	"connect": true, "connect_error": true, "disconnect": true, "disconnecting": true,
 	// roomcast's
 	EventJoined: true, EventJoinError: true, EventPeerJoined: true, EventPeerLeft: true, EventUserDisconnected: true,
+	EventICEServers: true,
 	// the codelab's
 	EventCreated: true, EventFull: true, EventReady: true, EventLog: true,
 	// signalmaster's

@@ -41,6 +41,8 @@ type client struct {
 	// dedup holds the ids of the packets it got, while a handover may
 	// bring some twice; nil otherwise.
 	dedup map[string]struct{}
+	// iceRefresh sends fresh TURN credentials (ice.go); nil without TURN.
+	iceRefresh *time.Timer
 }
 
 func newClient(id rooms.PeerID, sock *transport.Socket, l Limits) *client {

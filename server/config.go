@@ -98,6 +98,12 @@ type Config struct {
 	// acks, and as signalmaster's stunservers/turnservers. Loopback and LAN
 	// calls need none. Default: none.
 	ICEServers rooms.ICEServers
+	// TURN hands every page TURN servers with credentials of its own, next
+	// to ICEServers (turn.go). Default: none.
+	TURN TURN
+	// TLS serves HTTPS and wss with roomcast's own certificate (tls.go).
+	// Default: plain HTTP.
+	TLS TLS
 	// Rooms are the signaling rules.
 	Rooms rooms.Config
 	// RoomTokens makes rooms private: joining one needs a signed token.
@@ -121,6 +127,7 @@ func DefaultConfig() Config {
 		ReadHeaderTimeout: DefaultReadHeaderTimeout,
 		Limits:            DefaultLimits(),
 		Recovery:          DefaultRecovery(),
+		TURN:              DefaultTURN(),
 		Rooms:             rooms.DefaultConfig(),
 	}
 }
@@ -176,6 +183,12 @@ func (c Config) Validate() error {
 		}
 	}
 	if err := c.ICEServers.Validate(); err != nil {
+		return err
+	}
+	if err := c.TURN.Validate(); err != nil {
+		return err
+	}
+	if err := c.TLS.Validate(); err != nil {
 		return err
 	}
 	if err := c.RoomTokens.Validate(); err != nil {

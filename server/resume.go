@@ -112,6 +112,7 @@ func (s *signaling) endIf(c *client, still func() bool) {
 // remove per room and, once, "user disconnected" (and the codelab's
 // goodbyes).
 func (s *signaling) depart(c *client) {
+	c.stopICERefresh()
 	s.send(rooms.DisconnectNotices(c.id, s.registry.DisconnectRooms(c.id)))
 	s.peers.remove(c.id, c)
 	s.rec.forget(c)

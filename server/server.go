@@ -4,6 +4,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -41,6 +42,7 @@ type Server struct {
 	admission *admission
 	handler   http.Handler
 	draining  atomic.Bool
+	cert      *certificate // nil: plain HTTP
 }
 
 // New builds a server from a config that passes Validate.
@@ -65,6 +67,14 @@ func newServer(cfg Config, log *slog.Logger, bundleFS fs.FS) (*Server, error) {
 	sig := newSignaling(s.registry, cfg, s.stats, log)
 	if sig.tokens, err = newRoomTokens(cfg.RoomTokens); err != nil {
 		return nil, err
+	}
+	if sig.ice, err = newICESource(cfg.ICEServers, cfg.TURN); err != nil {
+		return nil, err
+	}
+	if cfg.TLS.Enabled() {
+		if s.cert, err = loadCertificate(cfg.TLS); err != nil {
+			return nil, err
+		}
 	}
 	s.sig = sig
 	if cfg.RedisURL != "" {
@@ -96,12 +106,27 @@ func (s *Server) closePeers() {
 	s.sig.broker.close() // after every peer has left: nothing is left to share
 }
 
+// ReloadTLS reads the certificate and key files again: connections made
+// from then on get the new certificate, open ones keep theirs. On an error
+// the old certificate stays in use.
+func (s *Server) ReloadTLS() error {
+	if s.cert == nil {
+		return errors.New("no TLS certificate is configured")
+	}
+	if err := s.cert.reload(); err != nil {
+		return err
+	}
+	s.log.Info("reloaded the TLS certificate", "cert", s.cfg.TLS.CertFile, "not_after", s.cert.notAfter())
+	return nil
+}
+
 // Handler serves every route of the node.
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // Run serves on ln until ctx is done, then shuts down gracefully: readiness
 // turns 503, every peer is disconnected (their clients reconnect elsewhere),
-// and open HTTP requests get ShutdownTimeout to finish.
+// and open HTTP requests get ShutdownTimeout to finish. With TLS configured
+// it serves TLS on ln.
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	metrics, err := s.listenMetrics()
 	if err != nil {
@@ -109,6 +134,9 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	}
 	if metrics != nil {
 		defer metrics.Close()
+	}
+	if s.cert != nil {
+		ln = tls.NewListener(ln, s.cert.config())
 	}
 	hs := &http.Server{
 		Handler:           s.handler,

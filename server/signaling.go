@@ -48,6 +48,7 @@ func newSignaling(registry *rooms.Registry, cfg Config, stats *counters, log *sl
 		rooms.EventCreate:        (*signaling).create,
 		rooms.EventShareScreen:   (*signaling).shareScreen,
 		rooms.EventUnshareScreen: (*signaling).unshareScreen,
+		rooms.EventICEServers:    (*signaling).iceServers,
 	}
 	return s
 }
@@ -56,7 +57,8 @@ func newSignaling(registry *rooms.Registry, cfg Config, stats *counters, log *sl
 // handshake (auth.room, or ?room= for clients without auth), or the default
 // room. A refused room is reported with join-error; the peer stays
 // connected and may join another. Signalmaster's pages get the ICE servers
-// at once, as stunservers and turnservers.
+// at once, as stunservers and turnservers; with TURN, fresh credentials
+// follow before those expire (startICERefresh).
 func (s *signaling) Connect(sock *transport.Socket, auth json.RawMessage) error {
 	if a := parseRecoveryAuth(auth); a.PID != "" && (s.resume(sock, a) || s.resumeElsewhere(sock, a)) {
 		return nil
@@ -65,6 +67,7 @@ func (s *signaling) Connect(sock *transport.Socket, auth json.RawMessage) error 
 	sock.SetValue(c)
 	s.rec.enroll(c, sock)
 	s.peers.add(c.id, c)
+	s.startICERefresh(c)
 	s.stats.connects.Add(1)
 	room := requestedRoom(auth, sock.Handshake())
 	if s.tokens != nil {

@@ -2,9 +2,17 @@ package main
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"flag"
+	"math/big"
 	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -54,6 +62,11 @@ func TestParseConfigDefaults(t *testing.T) {
 
 func TestParseConfigFlags(t *testing.T) {
 	dir := t.TempDir()
+	secretFile := filepath.Join(dir, "turn-secret")
+	if err := os.WriteFile(secretFile, []byte("s\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile := writeTestCertificate(t, dir)
 	tests := []struct {
 		name   string
 		args   []string
@@ -77,6 +90,15 @@ func TestParseConfigFlags(t *testing.T) {
 		{"ping timeout", []string{"--ping-timeout", "5s"}, func(c *server.Config) { c.PingTimeout = 5 * time.Second }},
 		{"max message bytes", []string{"--max-message-bytes", "65536"}, func(c *server.Config) { c.MaxMessageBytes = 65536 }},
 		{"allow eio3 off", []string{"--allow-eio3=false"}, func(c *server.Config) { c.AllowEIO3 = false }},
+		{"turn", []string{"--turn-urls", "turn:t.example:3478, turns:t.example:5349", "--turn-secret", "s", "--turn-ttl", "30m"},
+			func(c *server.Config) {
+				c.TURN.URLs = []string{"turn:t.example:3478", "turns:t.example:5349"}
+				c.TURN.Secret, c.TURN.TTL = "s", 30*time.Minute
+			}},
+		{"turn secret file", []string{"--turn-urls", "turn:t.example", "--turn-secret-file", secretFile},
+			func(c *server.Config) { c.TURN.URLs, c.TURN.SecretFile = []string{"turn:t.example"}, secretFile }},
+		{"tls", []string{"--tls-cert", certFile, "--tls-key", keyFile},
+			func(c *server.Config) { c.TLS.CertFile, c.TLS.KeyFile = certFile, keyFile }},
 		{"all together", []string{
 			"--addr", "127.0.0.1:0",
 			"--allowed-origins", "https://a.example, https://b.example",
@@ -132,6 +154,8 @@ func TestParseConfigEnv(t *testing.T) {
 			func(c *server.Config) { c.Rooms.DefaultRoom = "" }},
 		{"allowed origins", nil, map[string]string{"ROOMCAST_ALLOWED_ORIGINS": "https://a.example,http://localhost:8080"},
 			func(c *server.Config) { c.AllowedOrigins = []string{"https://a.example", "http://localhost:8080"} }},
+		{"turn secret", []string{"--turn-urls", "turn:t.example"}, map[string]string{"ROOMCAST_TURN_SECRET": "s"},
+			func(c *server.Config) { c.TURN.URLs, c.TURN.Secret = []string{"turn:t.example"}, "s" }},
 		{"several", nil, map[string]string{
 			"ROOMCAST_ADDR":               ":4000",
 			"ROOMCAST_MAX_ROOMS_PER_PEER": "2",
@@ -214,6 +238,13 @@ func TestParseConfigErrors(t *testing.T) {
 		{"invalid addr", []string{"--addr", "nocolon"}, nil, "nocolon"},
 		{"invalid origin", []string{"--allowed-origins", "example.com"}, nil, "example.com"},
 		{"missing static dir", []string{"--static-dir", "/does/not/exist/roomcast"}, nil, "static dir"},
+		{"turn secret without urls", []string{"--turn-secret", "s"}, nil, "no TURN URLs"},
+		{"turn urls without secret", []string{"--turn-urls", "turn:t.example"}, nil, "TURN secret is empty"},
+		{"stun url as turn url", []string{"--turn-urls", "stun:t.example", "--turn-secret", "s"}, nil, "stun:t.example"},
+		{"turn ttl too short", []string{"--turn-urls", "turn:t.example", "--turn-secret", "s", "--turn-ttl", "1s"}, nil, "TURN TTL"},
+		{"missing turn secret file", []string{"--turn-urls", "turn:t.example", "--turn-secret-file", "/does/not/exist/roomcast"}, nil, "TURN secret file"},
+		{"tls cert without key", []string{"--tls-cert", "/does/not/exist/cert.pem"}, nil, "key file"},
+		{"unreadable tls files", []string{"--tls-cert", "/does/not/exist/cert.pem", "--tls-key", "/does/not/exist/key.pem"}, nil, "TLS certificate"},
 		{"unknown flag", []string{"--nope"}, nil, "nope"},
 		{"flag without value", []string{"--addr"}, nil, "addr"},
 		{"extra positional argument", []string{"serve"}, nil, "serve"},
@@ -283,4 +314,39 @@ func TestUsageShowsDefaults(t *testing.T) {
 	if len(missing) > 0 {
 		t.Errorf("usage does not show %s; it printed:\n%s", strings.Join(missing, ", "), out)
 	}
+}
+
+// writeTestCertificate writes a self-signed certificate and its key into
+// dir, as PEM files.
+func writeTestCertificate(t *testing.T, dir string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "roomcast test"},
+		DNSNames:     []string{"localhost"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	for file, block := range map[string]*pem.Block{
+		certFile: {Type: "CERTIFICATE", Bytes: der},
+		keyFile:  {Type: "PRIVATE KEY", Bytes: keyDER},
+	} {
+		if err := os.WriteFile(file, pem.EncodeToMemory(block), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return certFile, keyFile
 }

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -59,10 +60,33 @@ func run(cfg server.Config) error {
 	if err != nil {
 		return err
 	}
-	log.Info("listening", "addr", ln.Addr().String())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if cfg.TLS.Enabled() {
+		// Caught before "listening" is logged: a SIGHUP from then on reloads.
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		go reloadOnHangup(ctx, hup, srv, log)
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "tls", cfg.TLS.Enabled())
 	return srv.Run(ctx, ln)
+}
+
+// reloadOnHangup reloads the TLS certificate on every SIGHUP until ctx is
+// done, so that a renewed certificate is served without a restart. Without
+// TLS, SIGHUP is left alone and ends the process, as for any program.
+func reloadOnHangup(ctx context.Context, hup <-chan os.Signal, srv *server.Server, log *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			if err := srv.ReloadTLS(); err != nil {
+				log.Error("SIGHUP: the TLS certificate was not reloaded; the old one is still served", "err", err)
+			}
+		}
+	}
 }
 
 func usage(w io.Writer) {

@@ -19,12 +19,20 @@ const MEDIA_CHOICES = [
   { video: true },
 ];
 
+const params = new URLSearchParams(location.search);
+
 const state = {
-  room: new URLSearchParams(location.search).get("room"),
+  room: params.get("room"),
   socket: null,
   selfId: null,
   localStream: null, // null: no camera or microphone, data channel only
-  iceServers: [], // from `joined`; loopback and LAN calls need none
+  // From `joined`, then from every `ice-servers` the server sends before
+  // TURN credentials expire; loopback and LAN calls need none. Each new
+  // connection takes the latest.
+  iceServers: [],
+  // ?ice=relay sends every call through the TURN servers, to check that
+  // they work: no direct or STUN-found path is tried.
+  iceTransportPolicy: params.get("ice") === "relay" ? "relay" : "all",
   peers: new Map(), // remote socket id → {id, pc, tile, channel, outbox, remoteSet, queued}
   orphanCandidates: new Map(), // id → candidates that came before any offer of theirs
   hungUp: false,
@@ -199,6 +207,7 @@ function connect() {
   state.socket = socket;
   socket.on("joined", (j) => run(onJoined(j)));
   socket.on("join-error", onJoinError);
+  socket.on("ice-servers", (m) => { if (m && Array.isArray(m.iceServers)) state.iceServers = m.iceServers; });
   socket.on("peer-joined", onPeerJoined);
   socket.on("peer-left", (m) => { if (m && m.room === state.room) dropPeer(m.id, "left"); });
   socket.on("hangup", (m) => { if (m && m.from) dropPeer(m.from, "hung up"); });
@@ -376,7 +385,7 @@ function description(type, sdp) {
 }
 
 function createPeer(id) {
-  const pc = new RTCPeerConnection({ iceServers: state.iceServers });
+  const pc = new RTCPeerConnection({ iceServers: state.iceServers, iceTransportPolicy: state.iceTransportPolicy });
   const peer = {
     id,
     pc,
@@ -385,11 +394,18 @@ function createPeer(id) {
     outbox: [], // chat lines waiting for the channel to open
     remoteSet: false,
     queued: state.orphanCandidates.get(id) || [],
+    iceErrors: [], // what STUN and TURN servers refused, for the console
   };
   state.orphanCandidates.delete(id);
   state.peers.set(id, peer);
   pc.onicecandidate = (e) => {
     if (e.candidate) send("ice", { to: id, candidate: e.candidate.toJSON() });
+  };
+  // A TURN server that refuses the credentials answers 401; a call that
+  // then fails says why in the console.
+  pc.onicecandidateerror = (e) => {
+    peer.iceErrors.push({ url: e.url, errorCode: e.errorCode, errorText: e.errorText });
+    console.warn(`ICE server ${e.url}: ${e.errorCode} ${e.errorText}`);
   };
   pc.ontrack = (e) => showRemoteTrack(peer, e);
   pc.onconnectionstatechange = () => showState(peer);
@@ -435,7 +451,10 @@ function showState(peer) {
   peer.tile.dataset.state = s;
   peer.tile.querySelector(".state").textContent = s;
   if (s === "connected") setStatus(callSummary());
-  if (s === "failed") setStatus(`The connection to ${peerLabel(peer.id)} failed.`);
+  if (s === "failed") {
+    const refused = peer.iceErrors.some((e) => e.errorCode === 401);
+    setStatus(`The connection to ${peerLabel(peer.id)} failed${refused ? ": the TURN server refused its credentials" : ""}.`);
+  }
 }
 
 function callSummary() {

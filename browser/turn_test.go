@@ -140,6 +140,7 @@ func TestTURNWithWrongSecret(t *testing.T) {
 	for _, p := range tabs {
 		p.waitFor(t, "a connection to the other tab", `window.roomcast.state.peers.size === 1`)
 		p.waitFor(t, "a 401 from the TURN server", `[...window.roomcast.state.peers.values()].every(p => p.iceErrors.some(e => e.errorCode === 401))`)
+		p.waitFor(t, "the page to say so", `document.getElementById("status").textContent.includes("TURN server refused")`)
 		p.waitFor(t, "ICE gathering to end", `[...window.roomcast.state.peers.values()].every(p => p.pc.iceGatheringState === "complete")`)
 	}
 	// Gathering is over on both sides without a single candidate: no pair

@@ -406,6 +406,10 @@ function createPeer(id) {
   pc.onicecandidateerror = (e) => {
     peer.iceErrors.push({ url: e.url, errorCode: e.errorCode, errorText: e.errorText });
     console.warn(`ICE server ${e.url}: ${e.errorCode} ${e.errorText}`);
+    // With ?ice=relay there is no other way: say so at once.
+    if (e.errorCode === 401 && state.iceTransportPolicy === "relay") {
+      setStatus("The TURN server refused the credentials: no call can connect with ?ice=relay.");
+    }
   };
   pc.ontrack = (e) => showRemoteTrack(peer, e);
   pc.onconnectionstatechange = () => showState(peer);

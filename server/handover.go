@@ -55,6 +55,7 @@ func (s *signaling) resumeElsewhere(sock *transport.Socket, a recoveryAuth) bool
 	c.mu.Unlock()
 	s.rec.adopt(c)
 	s.peers.add(c.id, c)
+	s.adoptICE(c)
 	h.adopted(oldNode, a.PID, c.id, r.held)
 	time.AfterFunc(handoverDedup, func() {
 		c.mu.Lock()
@@ -128,6 +129,7 @@ func (s *signaling) letGo(pid, node string) {
 	}
 	c.held, c.log = 0, streamLog{}
 	c.mu.Unlock()
+	c.stopICERefresh() // the new node refreshes it now
 	for _, p := range late {
 		h.forward(node, c.id, p.offset, p.withoutOffset(), p.attachments)
 	}

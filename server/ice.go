@@ -37,10 +37,7 @@ func newICESource(static rooms.ICEServers, turn TURN) (iceSource, error) {
 // credentials valid for the TTL from now.
 func (i iceSource) servers(id rooms.PeerID) rooms.ICEServers {
 	if i.secret == nil {
-		if i.static == nil {
-			return rooms.ICEServers{}
-		}
-		return i.static
+		return i.staticServers()
 	}
 	username, password := turnCredential(i.secret, string(id), turnExpiry(time.Now(), i.ttl))
 	out := make(rooms.ICEServers, 0, len(i.static)+1)
@@ -58,11 +55,30 @@ type iceServersBody struct {
 	ICEServers rooms.ICEServers `json:"iceServers"`
 }
 
+// iceFor is the ICE servers for peer id. With private rooms, TURN
+// credentials go only to a peer that is in a room: one without a token for
+// any could otherwise use the TURN server as a free relay.
+func (s *signaling) iceFor(id rooms.PeerID) rooms.ICEServers {
+	if s.ice.expires() && s.tokens != nil && len(s.registry.RoomsOf(id)) == 0 {
+		return s.ice.staticServers()
+	}
+	return s.ice.servers(id)
+}
+
+// staticServers is the configured servers without TURN credentials (never
+// nil).
+func (i iceSource) staticServers() rooms.ICEServers {
+	if i.static == nil {
+		return rooms.ICEServers{}
+	}
+	return i.static
+}
+
 // iceServers answers a page that asks for its ICE servers: acked
 // (null, {iceServers}), or sent as an ice-servers event when the page asked
 // without an ack.
 func (s *signaling) iceServers(c *client, ev *transport.Event) {
-	body := iceServersBody{ICEServers: s.ice.servers(c.id)}
+	body := iceServersBody{ICEServers: s.iceFor(c.id)}
 	if ev.AckID == transport.NoAck {
 		s.announce([]rooms.PeerID{c.id}, rooms.EventICEServers, body)
 		return
@@ -90,9 +106,7 @@ func (s *signaling) startICERefresh(c *client) {
 // refreshICE sends a client fresh credentials and sets its timer for the
 // next ones, unless the client has left meanwhile.
 func (s *signaling) refreshICE(c *client, every time.Duration) {
-	// Through the directory, as any server event: a suspended client's
-	// copy is logged and counted against the recovery bounds.
-	s.announce([]rooms.PeerID{c.id}, rooms.EventICEServers, iceServersBody{ICEServers: s.ice.servers(c.id)})
+	s.sendICEServers(c)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.gone && c.iceRefresh != nil {
@@ -100,8 +114,28 @@ func (s *signaling) refreshICE(c *client, every time.Duration) {
 	}
 }
 
-// stopICERefresh stops a departing client's timer. A refresh already
-// running finds the timer gone and sets it no more.
+// sendICEServers sends a client an ice-servers event with fresh
+// credentials. It goes through the directory, as any server event: a
+// suspended client's copy is logged and counted against the recovery
+// bounds.
+func (s *signaling) sendICEServers(c *client) {
+	s.announce([]rooms.PeerID{c.id}, rooms.EventICEServers, iceServersBody{ICEServers: s.iceFor(c.id)})
+}
+
+// adoptICE starts the refresh of a client another node handed over. Its
+// timer stayed on that node, and the credentials it holds may be close to
+// expiry: it gets fresh ones at once.
+func (s *signaling) adoptICE(c *client) {
+	if !s.ice.expires() {
+		return
+	}
+	s.sendICEServers(c)
+	s.startICERefresh(c)
+}
+
+// stopICERefresh stops the timer of a client that leaves, or that another
+// node takes over. A refresh already running finds the timer gone and sets
+// it no more.
 func (c *client) stopICERefresh() {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -31,7 +31,17 @@ func withTURN(ttl time.Duration) func(*Config) {
 // turnservers event that every socket gets as it connects.
 func (c *testClient) connectICE() rooms.ICEServers {
 	c.t.Helper()
-	c.send("40")
+	return c.connectICEWith(nil)
+}
+
+// connectICEWith is connectICE with auth (nil for none).
+func (c *testClient) connectICEWith(auth any) rooms.ICEServers {
+	c.t.Helper()
+	frame := "40"
+	if auth != nil {
+		frame += mustJSON(c.t, auth)
+	}
+	c.send(frame)
 	p := c.next()
 	var answer struct {
 		SID string `json:"sid"`
@@ -272,4 +282,71 @@ func (n *testNode) client(t *testing.T, id string) *client {
 		t.Fatalf("no client %s in the directory", id)
 	}
 	return c
+}
+
+// TestTURNOnlyForPeersInAPrivateRoom: with private rooms, a socket in no
+// room gets no TURN credentials, at connect or on request; once a token
+// lets it into a room it does, and after it leaves every room it does not
+// any more.
+func TestTURNOnlyForPeersInAPrivateRoom(t *testing.T) {
+	n := newTestNode(t, func(c *Config) {
+		withTURN(time.Hour)(c)
+		c.RoomTokens.Secret = testSecret
+		c.Rooms.DefaultRoom = ""
+	})
+	staticOnly := []any{map[string]any{"urls": []any{"stun:stun.example.com:3478"}}}
+
+	stranger := n.dial(t, "stranger", "")
+	if turn := stranger.connectICE(); len(turn) != 0 {
+		t.Fatalf("a socket in no private room got turnservers %+v, want none", turn)
+	}
+	wantJSONArgs(t, "ice-servers ack in no room", stranger.call(rooms.EventICEServers), nil, map[string]any{"iceServers": staticOnly})
+
+	from := time.Now()
+	member := n.dial(t, "member", "")
+	turn := member.connectICEWith(map[string]any{"room": "physics", "token": tokenFor(t, "physics", 0)})
+	if len(turn) != 1 {
+		t.Fatalf("a member of a private room got turnservers %+v, want one TURN server", turn)
+	}
+	wantTURNCredential(t, turn[0], member.id, time.Hour, from, time.Now())
+	var joined struct {
+		ICEServers rooms.ICEServers `json:"iceServers"`
+	}
+	decodeArg(t, member.want(rooms.EventJoined), 0, &joined)
+	wantTURNCredential(t, splitICE(t, joined.ICEServers), member.id, time.Hour, from, time.Now())
+
+	// The stranger gets a token and joins: now it has credentials.
+	from = time.Now()
+	res := stranger.call(rooms.EventJoin, map[string]any{"room": "physics", "token": tokenFor(t, "physics", 0)})
+	var ack struct {
+		ICEServers rooms.ICEServers `json:"iceServers"`
+	}
+	decodeArg(t, res, 1, &ack)
+	wantTURNCredential(t, splitICE(t, ack.ICEServers), stranger.id, time.Hour, from, time.Now())
+	res = stranger.call(rooms.EventICEServers)
+	wantTURNCredential(t, splitICE(t, iceServersOf(t, res[1])), stranger.id, time.Hour, from, time.Now())
+
+	// The member leaves its room: no more credentials.
+	member.want(rooms.EventPeerJoined)
+	wantOK(t, member.call(rooms.EventLeave))
+	wantJSONArgs(t, "ice-servers ack after leaving", member.call(rooms.EventICEServers), nil, map[string]any{"iceServers": staticOnly})
+}
+
+// TestAdoptedClientGetsFreshCredentials: a client that another node hands
+// over gets fresh credentials at once, since its refresh timer stayed on
+// the old node, and a timer on its new one.
+func TestAdoptedClientGetsFreshCredentials(t *testing.T) {
+	n := newTestNode(t, withTURN(time.Hour))
+	a := n.join(t, "a")
+	c := n.client(t, a.id)
+	c.stopICERefresh() // as on the new node, which has no timer for it yet
+	from := time.Now()
+	n.srv.sig.adoptICE(c)
+	args := a.want(rooms.EventICEServers)
+	wantTURNCredential(t, splitICE(t, iceServersOf(t, args[0])), a.id, time.Hour, from, time.Now())
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.iceRefresh == nil {
+		t.Error("an adopted client has no refresh timer")
+	}
 }

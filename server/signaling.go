@@ -74,7 +74,7 @@ func (s *signaling) Connect(sock *transport.Socket, auth json.RawMessage) error 
 		c.token = requestedToken(auth, sock.Handshake())
 	}
 	j, err := s.enter(c.id, rooms.SpaceSocketIO, room, c.token)
-	s.send(s.ice.servers(c.id).ConnectNotices(c.id))
+	s.send(s.iceFor(c.id).ConnectNotices(c.id))
 	if err != nil {
 		s.stats.refused(err.Code)
 		if room == "" {
@@ -165,7 +165,7 @@ func (s *signaling) admitted(c *client, j rooms.Joined) {
 // joinAck is a join's result as the peer gets it, with the ICE servers its
 // page should use.
 func (s *signaling) joinAck(c *client, j rooms.Joined) joinAck {
-	return joinAck{JoinAck: j.Ack(c.id), ICEServers: s.ice.servers(c.id)}
+	return joinAck{JoinAck: j.Ack(c.id), ICEServers: s.iceFor(c.id)}
 }
 
 // joinAck is rooms.JoinAck and iceServers, for roomcast's own page.

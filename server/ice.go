@@ -45,6 +45,15 @@ func (i iceSource) servers(id rooms.PeerID) rooms.ICEServers {
 	return append(out, rooms.ICEServer{URLs: i.turnURLs, Username: username, Credential: password})
 }
 
+// staticServers is the configured servers without TURN credentials (never
+// nil).
+func (i iceSource) staticServers() rooms.ICEServers {
+	if i.static == nil {
+		return rooms.ICEServers{}
+	}
+	return i.static
+}
+
 // expires reports whether the servers carry credentials that expire, and
 // so must be refreshed.
 func (i iceSource) expires() bool { return i.secret != nil }
@@ -63,15 +72,6 @@ func (s *signaling) iceFor(id rooms.PeerID) rooms.ICEServers {
 		return s.ice.staticServers()
 	}
 	return s.ice.servers(id)
-}
-
-// staticServers is the configured servers without TURN credentials (never
-// nil).
-func (i iceSource) staticServers() rooms.ICEServers {
-	if i.static == nil {
-		return rooms.ICEServers{}
-	}
-	return i.static
 }
 
 // iceServers answers a page that asks for its ICE servers: acked

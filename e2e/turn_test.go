@@ -83,9 +83,7 @@ func TestTURNCredentialsFollowARecoveryToAnotherNode(t *testing.T) {
 	proxy.cut()
 	a.waitDisconnect(t)
 	waitReadiness(t, nodes[0], waitTimeout, func(r roomcasttest.Readiness) bool { return r.Sessions == 0 })
-	proxy.mu.Lock()
-	proxy.target = nodes[1].Addr
-	proxy.mu.Unlock()
+	proxy.retarget(nodes[1])
 	back := time.Now()
 	proxy.release()
 	if r := a.waitReconnect(t); !r.Recovered || r.ID != a.ID {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/roomcast/roomcast/internal/eio"
 	"github.com/roomcast/roomcast/rooms"
 )
 
@@ -62,13 +63,13 @@ func newRawEndpoint(s *signaling, adm *admission, cfg Config, log *slog.Logger) 
 func (e *rawEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if origin := r.Header.Get("Origin"); !originAllowed(e.origins, origin) {
 		e.log.Debug("refused a raw websocket from another origin", "origin", origin, "remote", r.RemoteAddr)
-		http.Error(w, "origin "+origin+" is not allowed", http.StatusForbidden)
+		forbid(w)
 		return
 	}
 	release, err := e.admission.admit(r)
 	if err != nil {
 		e.log.Info("refused a raw websocket", "why", err.Error(), "remote", r.RemoteAddr)
-		http.Error(w, err.Error(), http.StatusForbidden)
+		forbid(w)
 		return
 	}
 	defer release()
@@ -125,6 +126,15 @@ func (e *rawEndpoint) serve(p *rawPeer, room string) {
 			e.send(rc.Handle(frame))
 		}
 	}
+}
+
+// forbid refuses an upgrade as the socket.io endpoint refuses a handshake
+// (403, {"code":4,"message":"Forbidden"}), so that a client beyond a limit
+// gets one answer whichever endpoint it tried; the reason is logged.
+func forbid(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusForbidden)
+	_, _ = w.Write(eio.Forbidden.Body())
 }
 
 // refuse tells the peer why and closes its connection.

@@ -163,7 +163,12 @@ type wsSession struct {
 // openWebsocketSession dials the Engine.IO websocket endpoint with header
 // and reads the open packet.
 func openWebsocketSession(s *server, query string, header http.Header) (*wsSession, error) {
-	conn, res, err := websocket.DefaultDialer.Dial(websocketURL(s, 4)+query, header)
+	return dialWebsocketSession(s, query, header, websocket.DefaultDialer)
+}
+
+// dialWebsocketSession is openWebsocketSession with a dialer of its own.
+func dialWebsocketSession(s *server, query string, header http.Header, dialer *websocket.Dialer) (*wsSession, error) {
+	conn, res, err := dialer.Dial(websocketURL(s, 4)+query, header)
 	if err != nil {
 		if res != nil {
 			body, _ := io.ReadAll(res.Body)

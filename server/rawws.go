@@ -9,17 +9,20 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/roomcast/roomcast/internal/eio"
+	"github.com/roomcast/roomcast/internal/transport"
 	"github.com/roomcast/roomcast/rooms"
 )
 
 // Limits of a raw websocket connection.
 const (
 	// rawQueueFrames bounds a raw peer's outbound queue: its frames are a
-	// call's signaling, a few dozen at most in flight.
+	// call's signaling, a few dozen at most in flight. Its bytes are
+	// bounded as a socket.io connection's are (rawEndpoint.maxQueued).
 	rawQueueFrames = 256
 	// rawWriteTimeout bounds one write to a raw peer.
 	rawWriteTimeout = 10 * time.Second
@@ -37,9 +40,12 @@ type rawEndpoint struct {
 	origins    []string
 	limits     Limits
 	maxMessage int64
-	upgrader   websocket.Upgrader
-	stats      *counters
-	log        *slog.Logger
+	// maxQueued bounds the bytes queued for one peer: the socket.io
+	// transport's bound (1 MiB), or one message if that is larger.
+	maxQueued int64
+	upgrader  websocket.Upgrader
+	stats     *counters
+	log       *slog.Logger
 
 	mu      sync.Mutex
 	open    map[*rawPeer]struct{}
@@ -49,7 +55,8 @@ type rawEndpoint struct {
 
 func newRawEndpoint(s *signaling, adm *admission, cfg Config, log *slog.Logger) *rawEndpoint {
 	e := &rawEndpoint{registry: s.registry, peers: s.peers, admission: adm, origins: cfg.AllowedOrigins, limits: cfg.Limits,
-		maxMessage: cfg.MaxMessageBytes, stats: s.stats, log: log, open: make(map[*rawPeer]struct{})}
+		maxMessage: cfg.MaxMessageBytes, maxQueued: max(transport.DefaultMaxQueuedBytes, cfg.MaxMessageBytes),
+		stats: s.stats, log: log, open: make(map[*rawPeer]struct{})}
 	e.upgrader = websocket.Upgrader{
 		ReadBufferSize:  1024,
 		WriteBufferPool: &sync.Pool{},
@@ -77,7 +84,7 @@ func (e *rawEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the upgrader has answered
 	}
-	p := newRawPeer(rooms.PeerID(newPeerID()), conn)
+	p := newRawPeer(rooms.PeerID(newPeerID()), conn, e.maxQueued, e.slowConsumer)
 	if !e.track(p) {
 		p.closeNow()
 		return
@@ -137,6 +144,13 @@ func forbid(w http.ResponseWriter) {
 	_, _ = w.Write(eio.Forbidden.Body())
 }
 
+// slowConsumer counts a peer closed because it stopped reading; it is
+// called from deliver, which must not block.
+func (e *rawEndpoint) slowConsumer(p *rawPeer) {
+	e.stats.slowConsumers.Add(1)
+	e.log.Debug("closing a slow raw websocket", "peer", p.id, "queued_limit", e.maxQueued)
+}
+
 // refuse tells the peer why and closes its connection.
 func (e *rawEndpoint) refuse(p *rawPeer, rc *rooms.RawConn, err *rooms.Error) {
 	e.stats.refused(err.Code)
@@ -191,13 +205,20 @@ type rawPeer struct {
 	id   rooms.PeerID
 	conn *websocket.Conn
 	out  chan []byte
+	// queued is the bytes in out; past maxQueued the peer is not reading,
+	// and slow is told before it is closed.
+	queued    atomic.Int64
+	maxQueued int64
+	slow      func(*rawPeer)
+	cutOff    atomic.Bool
 
 	closeOnce sync.Once
 	done      chan struct{} // closed by close: the writer flushes, then closes the connection
 }
 
-func newRawPeer(id rooms.PeerID, conn *websocket.Conn) *rawPeer {
-	return &rawPeer{id: id, conn: conn, out: make(chan []byte, rawQueueFrames), done: make(chan struct{})}
+func newRawPeer(id rooms.PeerID, conn *websocket.Conn, maxQueued int64, slow func(*rawPeer)) *rawPeer {
+	return &rawPeer{id: id, conn: conn, out: make(chan []byte, rawQueueFrames), maxQueued: maxQueued, slow: slow,
+		done: make(chan struct{})}
 }
 
 // read returns the next message, at most limit bytes of it.
@@ -216,19 +237,37 @@ func (p *rawPeer) read(limit int64) (binary bool, data []byte, err error) {
 	return typ == websocket.BinaryMessage, data, nil
 }
 
-// deliver queues a frame, copied; a peer whose queue is full is not reading
-// and is closed.
+// deliver queues a frame, copied; a peer whose queue is full, in frames
+// or bytes, is not reading and is closed.
 func (p *rawPeer) deliver(pkt []byte, _ [][]byte) {
 	select {
 	case <-p.done:
 		return
 	default:
 	}
+	if p.queued.Add(int64(len(pkt))) > p.maxQueued {
+		p.overflow()
+		return
+	}
 	select {
 	case p.out <- append([]byte(nil), pkt...):
 	default:
-		p.closeNow()
+		p.overflow()
 	}
+}
+
+// overflow closes a peer whose queue is full, counted once.
+func (p *rawPeer) overflow() {
+	if p.cutOff.CompareAndSwap(false, true) {
+		p.slow(p)
+	}
+	p.closeNow()
+}
+
+// take is a frame leaving the queue for the network.
+func (p *rawPeer) take(frame []byte) []byte {
+	p.queued.Add(-int64(len(frame)))
+	return frame
 }
 
 // writeLoop sends queued frames until the peer is closed, then what is
@@ -237,7 +276,7 @@ func (p *rawPeer) writeLoop() {
 	for {
 		select {
 		case frame := <-p.out:
-			if !p.write(frame) {
+			if !p.write(p.take(frame)) {
 				p.closeNow()
 				return
 			}
@@ -255,7 +294,7 @@ func (p *rawPeer) flush(deadline time.Time) {
 	for time.Now().Before(deadline) {
 		select {
 		case frame := <-p.out:
-			if !p.write(frame) {
+			if !p.write(p.take(frame)) {
 				return
 			}
 		default:

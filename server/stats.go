@@ -19,6 +19,9 @@ var dropReasonNames = [dropReasons]string{dropRateLimited: "rate-limited"}
 type counters struct {
 	connects, joins, relayed, delivered, recoveries atomic.Int64
 	drops                                           [dropReasons]atomic.Int64
+	// slowConsumers counts raw websocket peers closed for not reading;
+	// the transport counts socket.io's.
+	slowConsumers atomic.Int64
 
 	mu       sync.Mutex
 	refusals map[string]int64 // by error code

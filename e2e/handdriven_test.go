@@ -220,7 +220,10 @@ func (w *wsSession) next() (string, bool, error) {
 
 func (w *wsSession) sid() string      { return w.id }
 func (w *wsSession) closeStatus() int { return w.status }
-func (w *wsSession) close()           { w.conn.Close() }
+
+// close ends the session with a close frame, as a page that goes away
+// does: a dropped connection would be kept for recovery.
+func (w *wsSession) close() { closeFrame(w.conn) }
 
 // pollSession is a hand-driven long-polling session.
 type pollSession struct {

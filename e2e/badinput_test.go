@@ -247,9 +247,10 @@ func (row badRow) run(t *testing.T, s *server, transport, bystander string) {
 	} else {
 		hs = connectedSession(t, s, transport, "")
 	}
+	defer hs.close()
 	hs.send(row.packets(bystander)...)
 	if err := row.want.check(hs); err != nil {
-		t.Fatalf("%v (closed with %d)", err, hs.closeStatus())
+		t.Fatalf("%s over %s: %v (closed with %d)", row.name, transport, err, hs.closeStatus())
 	}
 }
 
@@ -341,6 +342,7 @@ func overlappingPolls(t *testing.T, s *server, _ string) {
 
 func pollOfWebsocketSession(t *testing.T, s *server, _ string) {
 	w := connectedSession(t, s, overWebsocket, "")
+	defer w.close()
 	url := fmt.Sprintf("http://%s/socket.io/?EIO=4&transport=polling&sid=%s", s.Addr, w.sid())
 	status, body, err := pollRequest(http.MethodGet, url, "", nil)
 	wantRefused(t, "a poll of a websocket session", status, body, err, 3)
@@ -353,6 +355,7 @@ func pollOfWebsocketSession(t *testing.T, s *server, _ string) {
 // first goes on.
 func secondWebsocket(t *testing.T, s *server, _ string) {
 	w := connectedSession(t, s, overWebsocket, "")
+	defer w.close()
 	second, _, err := websocket.DefaultDialer.Dial(websocketURL(s, 4)+"&sid="+w.sid(), nil)
 	if err == nil {
 		defer second.Close()

@@ -87,6 +87,8 @@ type slowRoom struct {
 	send func(seq int)
 	// read returns the reader's next numbered message, skipping the rest.
 	read func() (seq int, err error)
+	// close closes the reader and the sender.
+	close func()
 }
 
 // A member that never reads is disconnected once its queue passes its
@@ -106,11 +108,8 @@ func TestSlowReaderIsCutOffWithoutSlowingItsRoom(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := startServer(t, "--event-rate", "10000", "--event-burst", "10000")
 			room := tc.open(t, s)
-			// What may reach the slow member before it is cut off: its
-			// queue, the socket buffers on the way, and the messages
-			// the sender is ahead.
-			bound := queueBound + maxSendBuffer(t) + 2*slowReceiveBuffer + 2*relayWindow*bigFrame
-			sent, cutAt := relayPastSlowMember(t, s, room, bound)
+			bound := slowMemberBound(t)
+			sent, cutAt := relayPastSlowMember(t, s, room, bound, 0)
 			t.Logf("cut off after %d messages (%d KB) of %d KB allowed", cutAt, cutAt*bigFrame>>10, bound>>10)
 			if r := s.Readiness(t); r.SlowConsumers != 1 {
 				t.Fatalf("readyz %+v after %d messages, want slow_consumers 1", r, sent)
@@ -119,11 +118,19 @@ func TestSlowReaderIsCutOffWithoutSlowingItsRoom(t *testing.T) {
 	}
 }
 
-// relayPastSlowMember sends messages until the slow member is cut off and
+// slowMemberBound is how much may be sent to a member that never reads
+// before it is cut off: its queue, the socket buffers on the way, and the
+// messages the sender is ahead.
+func slowMemberBound(t *testing.T) int {
+	return queueBound + maxSendBuffer(t) + 2*slowReceiveBuffer + 2*relayWindow*bigFrame
+}
+
+// relayPastSlowMember sends messages until the slow member is cut off
+// (/readyz counts more than the slow consumers it counted before) and
 // afterCutOff more, checking that every one reaches the reader, in order,
 // within relayLatencyBound. It fails if the cut-off has not come once
 // bound bytes were sent to the slow member.
-func relayPastSlowMember(t *testing.T, s *server, room slowRoom, bound int) (sent, cutAt int) {
+func relayPastSlowMember(t *testing.T, s *server, room slowRoom, bound, before int) (sent, cutAt int) {
 	t.Helper()
 	var sentAt []time.Time
 	var worst time.Duration
@@ -147,7 +154,7 @@ func relayPastSlowMember(t *testing.T, s *server, room slowRoom, bound int) (sen
 		}
 		sentAt = append(sentAt, time.Now())
 		room.send(len(sentAt) - 1)
-		if cutAt == 0 && s.Readiness(t).SlowConsumers > 0 {
+		if cutAt == 0 && s.Readiness(t).SlowConsumers > before {
 			cutAt = len(sentAt)
 		}
 	}
@@ -188,6 +195,7 @@ func slowSocketIORoom(t *testing.T, s *server) slowRoom {
 			}
 			return *m.Seq, nil
 		},
+		close: func() { reader.close(); sender.close() },
 	}
 }
 
@@ -219,6 +227,7 @@ func slowRawRoom(t *testing.T, s *server) slowRoom {
 			}
 			return *m.Seq, nil
 		},
+		close: func() { closeFrame(reader.conn); closeFrame(sender.conn) },
 	}
 }
 
@@ -243,28 +252,7 @@ func TestSlowLorisHeadersAreCutOff(t *testing.T) {
 	t.Parallel()
 	s := startProductionServer(t, "--read-header-timeout", lorisReadHeaderTimeout.String(), "--debug-endpoints")
 	before := s.Runtime(t)
-	closedAfter := make(chan time.Duration, lorisConnections)
-	for i := 0; i < lorisConnections; i++ {
-		conn, err := net.Dial("tcp", s.Addr)
-		if err != nil {
-			t.Fatalf("connection %d: %v", i, err)
-		}
-		t.Cleanup(func() { conn.Close() })
-		go trickleHeaders(conn, closedAfter)
-	}
-	// While they trickle, the server holds them.
-	held := s.Runtime(t)
-	t.Logf("before %+v; while %d requests trickle: %+v", before, lorisConnections, held)
-	deadline := time.After(lorisReadHeaderTimeout + lorisSlack + waitTimeout)
-	var last time.Duration
-	for i := 0; i < lorisConnections; i++ {
-		select {
-		case d := <-closedAfter:
-			last = max(last, d)
-		case <-deadline:
-			t.Fatalf("%d of %d trickling requests still open", lorisConnections-i, lorisConnections)
-		}
-	}
+	last := slowLoris(t, s, lorisConnections)
 	t.Logf("the last trickling request was closed %v after it began", last.Round(time.Millisecond))
 	if last > lorisReadHeaderTimeout+lorisSlack {
 		t.Fatalf("a trickling request was closed %v after it began, --read-header-timeout is %v", last, lorisReadHeaderTimeout)
@@ -275,6 +263,32 @@ func TestSlowLorisHeadersAreCutOff(t *testing.T) {
 	if after := s.WaitRuntime(t, waitTimeout, released); !released(after) {
 		t.Fatalf("after the trickling requests were closed: %+v, started at %+v\n%s", after, before, s.GoroutineStacks(t))
 	}
+}
+
+// slowLoris opens n connections that trickle request headers, waits until
+// the server has closed them all, and returns the longest any was open.
+func slowLoris(t *testing.T, s *server, n int) time.Duration {
+	t.Helper()
+	closedAfter := make(chan time.Duration, n)
+	for i := 0; i < n; i++ {
+		conn, err := net.Dial("tcp", s.Addr)
+		if err != nil {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		go trickleHeaders(conn, closedAfter)
+	}
+	deadline := time.After(lorisReadHeaderTimeout + lorisSlack + waitTimeout)
+	var last time.Duration
+	for i := 0; i < n; i++ {
+		select {
+		case d := <-closedAfter:
+			last = max(last, d)
+		case <-deadline:
+			t.Fatalf("%d of %d trickling requests still open", n-i, n)
+		}
+	}
+	return last
 }
 
 // trickleHeaders starts a request and sends a header line every

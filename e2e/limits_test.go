@@ -453,6 +453,7 @@ func concurrentJoins(t *testing.T, s *server, n int, roomsOf func(i int) []strin
 	socks := make([]handSession, n)
 	for i := range socks {
 		socks[i] = connectedSession(t, s, overWebsocket, "")
+		defer socks[i].close()
 	}
 	start := make(chan struct{})
 	type result struct {

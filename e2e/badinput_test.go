@@ -86,6 +86,9 @@ var badRows = []badRow{
 		return []enginePacket{binaryPacket([]byte{0, 1, 2, 0xff})}
 	}, want: closes},
 	{name: "message without a Socket.IO packet", packets: frames("4"), want: closes},
+	{name: "binary packet of invalid base64", packets: frames("b!!!"), want: closes},
+	{name: "payload of empty packets", only: overPolling, packets: frames("", "", ""), want: closes},
+	{name: "empty frame", only: overWebsocket, packets: frames(""), want: closes},
 
 	// Socket.IO packets that are malformed or of the wrong type.
 	{name: "unknown Socket.IO type", packets: frames("47[]"), want: closes},

@@ -6,9 +6,14 @@
 //   {op:"emit", peer, event, args, ack?: n}   (ack: report {type:"ack", ack:n, args})
 //   {op:"burst", peer, event, count, payload} (count emits of {...payload, seq:i}, back to back)
 //   {op:"close", peer}
-// Reports: connect {id, transport}, upgrade {transport}, connect_error
-// {message}, disconnect {reason}, event {event, args}, ack {ack, args},
-// fatal {message}.
+// Reports: connect {id, transport, recovered}, upgrade {transport},
+// connect_error {message}, disconnect {reason}, event {event, args}, ack
+// {ack, args}, fatal {message}.
+//
+// Clients do not reconnect unless opts says {reconnection: true}: then every
+// reconnect reports connect again, with recovered true when the server gave
+// the socket back (socket.io 4.6+'s connection state recovery: the same id,
+// its rooms, and the events it missed).
 //
 // Binary data crosses the JSON lines as {"$binary": "<base64>"}: such an
 // argument (or a value nested in one) is emitted as a Buffer, and every
@@ -69,7 +74,8 @@ async function connect({ peer, url, client = "v4", opts = {} }) {
   const transport = () => manager.engine && manager.engine.transport && manager.engine.transport.name;
   manager.on("open", () => manager.engine.on("upgrade", (t) => report(peer, "upgrade", { transport: t.name })));
   // 1.x sockets have no id of their own: the socket's id is its engine's.
-  socket.on("connect", () => report(peer, "connect", { id: socket.id || manager.engine.id, transport: transport() }));
+  socket.on("connect", () =>
+    report(peer, "connect", { id: socket.id || manager.engine.id, transport: transport(), recovered: socket.recovered === true }));
   socket.on("connect_error", (err) => report(peer, "connect_error", { message: String(err && err.message || err) }));
   socket.on("disconnect", (reason) => report(peer, "disconnect", { reason }));
   const onEvent = (event, ...args) => report(peer, "event", { event, args: toWire(args) });

@@ -36,6 +36,9 @@ type report struct {
 	Event     string            `json:"event"`
 	Args      []json.RawMessage `json:"args"`
 	Ack       int               `json:"ack"`
+	// Recovered is set on a connect in which the server gave the socket
+	// back: socket.io 4.6+'s socket.recovered.
+	Recovered bool `json:"recovered"`
 }
 
 // arg decodes argument i into v, failing the test if it cannot.

@@ -29,6 +29,12 @@ func (d *CodelabDecision) emit(to []PeerID, event string, args ...any) {
 	d.Emits = append(d.Emits, Emit{To: to, Event: event, Args: args})
 }
 
+// emitRoom sends an event to a room's members but except: local ones to,
+// and those of other nodes through Rooms.
+func (d *CodelabDecision) emitRoom(local []PeerID, room string, except PeerID, event string, args ...any) {
+	d.Emits = append(d.Emits, Emit{To: local, Event: event, Args: args, Rooms: []string{room}, Except: except})
+}
+
 // log sends one log line to the asking peer: log(["Message from server:",
 // line]).
 func (d *CodelabDecision) log(id PeerID, line string) {
@@ -51,6 +57,13 @@ func (d *CodelabDecision) log(id PeerID, line string) {
 // name, too many rooms) returns the error, and a decision that tells the
 // peer join-error {room, code, message}.
 func (r *Registry) CreateOrJoin(id PeerID, room string) (CodelabDecision, *Error) {
+	return r.CreateOrJoinCapped(id, room, 0)
+}
+
+// CreateOrJoinCapped is CreateOrJoin into a room whose capacity is
+// maxPeers (see JoinCapped): the room is full at CodelabRoomSize or at
+// maxPeers, whichever is smaller.
+func (r *Registry) CreateOrJoinCapped(id PeerID, room string, maxPeers int) (CodelabDecision, *Error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	me := []PeerID{id}
@@ -62,40 +75,56 @@ func (r *Registry) CreateOrJoin(id PeerID, room string) (CodelabDecision, *Error
 		return codelabRefusal(me, room, err)
 	}
 	var d CodelabDecision
-	key := roomKey{p.space, room}
-	members := 0
-	if rm := r.rooms[key]; rm != nil {
-		members = rm.size()
+	key := RoomKey{p.space, room}
+	if p.in(room) != nil {
+		d.Joined = r.rejoinedLocked(id, p, room)
+		d.log(id, "Received request to create or join room "+room)
+		d.log(id, "Room "+room+" now has "+strconv.Itoa(len(d.Joined.Others)+1)+" client(s)")
+		d.log(id, "Client ID "+string(id)+" joined room "+room)
+		d.emit(me, EventJoined, room, string(id))
+		return d, nil
+	}
+	limit := r.cfg.codelabRoomSize(maxPeers)
+	j, err := r.explicitJoinLocked(id, p, room, limit, false)
+	members := len(j.Others)
+	if err != nil && err.Code == CodeRoomFull {
+		members = limit // with other nodes, only that it is full is known
+		if rm := r.rooms[key]; rm != nil && r.cluster == nil {
+			members = rm.size()
+		}
 	}
 	d.log(id, "Received request to create or join room "+room)
 	d.log(id, "Room "+room+" now has "+strconv.Itoa(members)+" client(s)")
-	if p.in(room) == nil && members >= r.cfg.codelabRoomSize() {
+	switch {
+	case err != nil && err.Code == CodeRoomFull:
 		d.emit(me, EventFull, room)
 		return d, nil
-	}
-	j, err := r.joinLocked(id, p, room)
-	if err != nil {
+	case err != nil:
 		d.emit(me, EventJoinError, JoinFailure{Room: room, Code: err.Code, Message: err.Message})
 		return d, err
 	}
 	r.rooms[key].markCodelab(id)
 	d.Joined = j
-	switch {
-	case !j.New:
-		d.log(id, "Client ID "+string(id)+" joined room "+room)
-		d.emit(me, EventJoined, room, string(id))
-	case members == 0:
+	if members == 0 {
 		d.log(id, "Client ID "+string(id)+" created room "+room)
 		d.emit(me, EventCreated, room, string(id))
-	default:
-		d.log(id, "Client ID "+string(id)+" joined room "+room)
-		// Step 5's first peer waits for join; step 6 ignores it.
-		d.emit(j.Others, EventJoin, room)
-		d.emit(me, EventJoined, room, string(id))
-		// Step 5 reads no argument, step 6 the room: send the room.
-		d.emit(r.othersLocked(key, ""), EventReady, room)
+		return d, nil
 	}
+	d.log(id, "Client ID "+string(id)+" joined room "+room)
+	// Step 5's first peer waits for join; step 6 ignores it.
+	d.emitRoom(r.othersLocked(key, id), room, id, EventJoin, room)
+	d.emit(me, EventJoined, room, string(id))
+	// Step 5 reads no argument, step 6 the room: send the room.
+	d.emitRoom(r.othersLocked(key, ""), room, "", EventReady, room)
 	return d, nil
+}
+
+// CodelabRefused is the decision for a create or join the server refuses
+// before asking the registry (a private room without a valid token): the
+// peer is told join-error {room, code, message}, as for any refused join.
+func CodelabRefused(id PeerID, room string, err *Error) CodelabDecision {
+	d, _ := codelabRefusal([]PeerID{id}, room, err)
+	return d
 }
 
 func codelabRefusal(me []PeerID, room string, err *Error) (CodelabDecision, *Error) {

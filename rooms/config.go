@@ -13,6 +13,10 @@ const (
 	DefaultMaxRoomsPerPeer = 8
 )
 
+// MinRoomCapacity is the smallest capacity a room may have, from the config
+// or a private room's token: a room of one signals nothing.
+const MinRoomCapacity = 2
+
 // DefaultCodelabRoomSize is the codelab's room size: its page handles one
 // remote peer.
 const DefaultCodelabRoomSize = 2
@@ -62,8 +66,8 @@ func (c Config) Validate() error {
 			return fmt.Errorf("default room: %s", err.Message)
 		}
 	}
-	if c.MaxPeersPerRoom < 2 {
-		return fmt.Errorf("max peers per room is %d, it must be at least 2", c.MaxPeersPerRoom)
+	if c.MaxPeersPerRoom < MinRoomCapacity {
+		return fmt.Errorf("max peers per room is %d, it must be at least %d", c.MaxPeersPerRoom, MinRoomCapacity)
 	}
 	if c.CodelabRoomSize < 2 {
 		return fmt.Errorf("codelab room size is %d, it must be at least 2", c.CodelabRoomSize)
@@ -85,5 +89,18 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// codelabRoomSize is CodelabRoomSize capped by MaxPeersPerRoom.
-func (c Config) codelabRoomSize() int { return min(c.CodelabRoomSize, c.MaxPeersPerRoom) }
+// codelabRoomSize is CodelabRoomSize capped by a room's capacity (see
+// roomCapacity).
+func (c Config) codelabRoomSize(maxPeers int) int {
+	return min(c.CodelabRoomSize, c.roomCapacity(maxPeers))
+}
+
+// roomCapacity is MaxPeersPerRoom, or a room's own maxPeers when that is
+// positive and below it: a private room's token may make it smaller, never
+// larger.
+func (c Config) roomCapacity(maxPeers int) int {
+	if maxPeers > 0 {
+		return min(maxPeers, c.MaxPeersPerRoom)
+	}
+	return c.MaxPeersPerRoom
+}

@@ -150,11 +150,15 @@ func TestRegistryConfig(t *testing.T) {
 }
 
 func TestCodelabRoomSizeIsCappedByMaxPeers(t *testing.T) {
-	for _, tc := range []struct{ size, maxPeers, want int }{{2, 50, 2}, {10, 4, 4}, {4, 4, 4}} {
+	for _, tc := range []struct{ size, maxPeers, roomCap, want int }{
+		{2, 50, 0, 2}, {10, 4, 0, 4}, {4, 4, 0, 4},
+		{10, 50, 3, 3}, {2, 50, 3, 2}, {10, 4, 6, 4}, // a room's own capacity lowers it, never raises it
+	} {
 		c := DefaultConfig()
 		c.CodelabRoomSize, c.MaxPeersPerRoom = tc.size, tc.maxPeers
-		if got := c.codelabRoomSize(); got != tc.want {
-			t.Errorf("CodelabRoomSize %d, MaxPeersPerRoom %d: effective size %d, want %d", tc.size, tc.maxPeers, got, tc.want)
+		if got := c.codelabRoomSize(tc.roomCap); got != tc.want {
+			t.Errorf("CodelabRoomSize %d, MaxPeersPerRoom %d, room capacity %d: effective size %d, want %d",
+				tc.size, tc.maxPeers, tc.roomCap, got, tc.want)
 		}
 	}
 }

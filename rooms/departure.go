@@ -14,6 +14,9 @@ type Departure struct {
 	// Codelab is set when the peer had joined the room through the
 	// codelab's create or join.
 	Codelab bool
+	// Clustered: other nodes may hold members of the room too, so it is
+	// told even when Others, this node's members, is empty.
+	Clustered bool
 }
 
 // Removal is the payload of signalmaster's remove: {id, type}. An empty
@@ -30,17 +33,18 @@ type Removal struct {
 // bye(room). Only socket.io rooms are told this way: a raw peer's partner
 // hears from RawConn.Close.
 func (d Departure) Notices(id PeerID, disconnected bool) []Emit {
-	if d.Space != SpaceSocketIO || len(d.Others) == 0 {
+	if d.Space != SpaceSocketIO || (len(d.Others) == 0 && !d.Clustered) {
 		return nil
 	}
+	room := []string{d.Room}
 	notices := []Emit{
-		{To: d.Others, Event: EventPeerLeft, Args: []any{RoomPeer{Room: d.Room, ID: id}}},
-		{To: d.Others, Event: EventRemove, Args: []any{Removal{ID: id}}},
+		{To: d.Others, Event: EventPeerLeft, Args: []any{RoomPeer{Room: d.Room, ID: id}}, Rooms: room, Except: id},
+		{To: d.Others, Event: EventRemove, Args: []any{Removal{ID: id}}, Rooms: room, Except: id},
 	}
 	if disconnected && d.Codelab {
 		notices = append(notices,
-			Emit{To: d.Others, Event: EventMessage, Args: []any{codelabBye}},
-			Emit{To: d.Others, Event: EventBye, Args: []any{d.Room}})
+			Emit{To: d.Others, Event: EventMessage, Args: []any{codelabBye}, Rooms: room, Except: id},
+			Emit{To: d.Others, Event: EventBye, Args: []any{d.Room}, Rooms: room, Except: id})
 	}
 	return notices
 }
@@ -54,15 +58,18 @@ const codelabBye = "bye"
 func DisconnectNotices(id PeerID, departures []Departure) []Emit {
 	var notices []Emit
 	var everyone []PeerID
+	var rooms []string
 	for _, d := range departures {
 		if n := d.Notices(id, true); n != nil {
 			notices = append(notices, n...)
 			everyone = append(everyone, d.Others...)
+			rooms = append(rooms, d.Room)
 		}
 	}
-	if len(everyone) > 0 {
+	if len(rooms) > 0 {
 		slices.Sort(everyone)
-		notices = append(notices, Emit{To: slices.Compact(everyone), Event: EventUserDisconnected, Args: []any{string(id)}})
+		notices = append(notices, Emit{To: slices.Compact(everyone), Event: EventUserDisconnected, Args: []any{string(id)},
+			Rooms: rooms, Except: id})
 	}
 	return notices
 }
@@ -108,13 +115,13 @@ func (r *Registry) departLocked(id PeerID, p *peer, rm *room) Departure {
 	codelab := r.removeLocked(id, p, rm)
 	others := rm.appendOthers(make([]PeerID, 0, rm.size()), id)
 	slices.Sort(others)
-	return Departure{Room: rm.key.name, Space: rm.key.space, Others: others, Codelab: codelab}
+	return Departure{Room: rm.key.Name, Space: rm.key.Space, Others: others, Codelab: codelab, Clustered: r.cluster != nil}
 }
 
 // departAllLocked takes the peer out of every room, in name order.
 func (r *Registry) departAllLocked(id PeerID, p *peer) []Departure {
 	left := slices.Clone(p.rooms)
-	slices.SortFunc(left, func(a, b *room) int { return strings.Compare(a.key.name, b.key.name) })
+	slices.SortFunc(left, func(a, b *room) int { return strings.Compare(a.key.Name, b.key.Name) })
 	departures := make([]Departure, 0, len(left))
 	for _, rm := range left {
 		departures = append(departures, r.departLocked(id, p, rm))

@@ -3,10 +3,16 @@ package rooms
 // Emit is one event for the server to send: Event with Args to each peer in
 // To. Args are JSON values: strings and the payload types of this package.
 // Decisions return their Emits in the order they must be sent.
+//
+// To lists this node's peers. An Emit for whole rooms also names them in
+// Rooms: when rooms span several nodes, the other nodes' members of those
+// rooms get it too, each once, except Except.
 type Emit struct {
-	To    []PeerID
-	Event string
-	Args  []any
+	To     []PeerID
+	Event  string
+	Args   []any
+	Rooms  []string
+	Except PeerID
 }
 
 // RoomPeer is the payload of peer-joined and peer-left: {room, id}.

@@ -29,6 +29,11 @@ const (
 	// CodeMessageTooLarge refuses a raw frame beyond the message limit,
 	// before the connection is closed.
 	CodeMessageTooLarge = "message-too-large"
+	// CodeForbidden refuses a way into a private room (a join, a handshake
+	// room, create or join, create, a raw connection's room) without a
+	// token that opens it: none, expired, tampered with, or for another
+	// room.
+	CodeForbidden = "forbidden"
 )
 
 // Error is a refusal the client can act on. It is sent as it is, so its JSON

@@ -41,7 +41,7 @@ func (p *peer) in(name string) *room {
 // or -1.
 func (p *peer) indexOf(name string) int {
 	for i, rm := range p.rooms {
-		if rm.key.name == name {
+		if rm.key.Name == name {
 			return i
 		}
 	}

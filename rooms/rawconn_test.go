@@ -273,7 +273,7 @@ func TestRawLoginsHoldOneName(t *testing.T) {
 			t.Fatalf("login %d = %s", i, formatFrames(frames))
 		}
 	}
-	names := r.rooms[roomKey{SpaceRaw, "call"}].names
+	names := r.rooms[RoomKey{SpaceRaw, "call"}].names
 	if len(names) != 1 || names["user-9999"] != "a" {
 		t.Errorf("the room holds %d names, want only user-9999", len(names))
 	}

@@ -30,10 +30,18 @@ func (r *Registry) claimName(id PeerID, name string) *Error {
 		return errorf(CodeNotInRoom, "the connection is in no room: connect with ?room=")
 	}
 	rm := p.rooms[0] // raw peers are in the one room they connected to
-	if holder, taken := rm.names[name]; taken && holder != id {
-		return errorf(CodeNameTaken, "the name "+name+" is taken in this room")
+	if p.nameRoom == rm && p.name == name {
+		return nil
 	}
-	releaseName(id, p)
+	if holder, taken := rm.names[name]; taken && holder != id {
+		return ErrNameTaken(name)
+	}
+	if r.cluster != nil {
+		if err := r.cluster.ClaimName(rm.key, name, id); err != nil {
+			return err
+		}
+	}
+	r.releaseNameLocked(id, p)
 	if rm.names == nil {
 		rm.names = make(map[string]PeerID)
 	}
@@ -42,10 +50,13 @@ func (r *Registry) claimName(id PeerID, name string) *Error {
 	return nil
 }
 
-// releaseName frees the name p holds, if any.
-func releaseName(id PeerID, p *peer) {
+// releaseNameLocked frees the name p holds, if any.
+func (r *Registry) releaseNameLocked(id PeerID, p *peer) {
 	if p.nameRoom != nil && p.nameRoom.names[p.name] == id {
 		delete(p.nameRoom.names, p.name)
+		if r.cluster != nil {
+			r.cluster.ReleaseName(p.nameRoom.key, p.name, id)
+		}
 	}
 	p.name, p.nameRoom = "", nil
 }
@@ -61,6 +72,9 @@ func (r *Registry) addresseeLocked(from PeerID, name string) (sender *peer, to P
 		return nil, "", errorf(CodeNotLoggedIn, "log in (or init) with a name first")
 	}
 	to, found := sender.nameRoom.names[name]
+	if !found && r.cluster != nil {
+		to, found = r.cluster.Named(sender.nameRoom.key, name)
+	}
 	if !found {
 		return nil, "", errorf(CodeUnknownPeer, "nobody in this room is called "+name)
 	}
@@ -104,8 +118,8 @@ func (r *Registry) routeLeave(from PeerID, name string) (rawRoute, *Error) {
 	if sender.partner == to {
 		sender.partner = ""
 	}
-	if addressee := r.peers[to]; addressee.partner == from {
-		addressee.partner = ""
+	if addressee := r.peers[to]; addressee != nil && addressee.partner == from {
+		addressee.partner = "" // a peer of another node ends it when its leave arrives
 	}
 	return rawRoute{to: to, senderName: sender.name}, nil
 }
@@ -123,6 +137,9 @@ func (r *Registry) disconnectRaw(id PeerID) (partner PeerID) {
 	r.departAllLocked(id, p)
 	other, ok := r.peers[p.partner]
 	if !ok {
+		if r.cluster != nil {
+			return p.partner // of another node, if it is still there: its node tells it
+		}
 		return ""
 	}
 	if other.partner == id {

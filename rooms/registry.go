@@ -3,6 +3,7 @@ package rooms
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -21,8 +22,10 @@ type Registry struct {
 	relay map[string]bool
 
 	mu    sync.RWMutex
-	rooms map[roomKey]*room
-	peers map[PeerID]*peer
+	rooms map[RoomKey]*room // this node's peers' rooms
+	peers map[PeerID]*peer  // this node's peers
+	// cluster shares the rooms with other nodes; nil for this node alone.
+	cluster Cluster
 }
 
 // Joined describes a successful join.
@@ -51,7 +54,7 @@ func NewRegistry(cfg Config) *Registry {
 	return &Registry{
 		cfg:   cfg,
 		relay: relay,
-		rooms: make(map[roomKey]*room),
+		rooms: make(map[RoomKey]*room),
 		peers: make(map[PeerID]*peer),
 	}
 }
@@ -68,6 +71,12 @@ func (r *Registry) Config() Config { return r.cfg }
 // them at random); an id that is already connected keeps its record and
 // memberships.
 func (r *Registry) Connect(id PeerID, space Space, room string) (Joined, *Error) {
+	return r.ConnectCapped(id, space, room, 0)
+}
+
+// ConnectCapped is Connect with a capacity of the room's own (see
+// JoinCapped), for whichever room it joins: room, or the default room.
+func (r *Registry) ConnectCapped(id PeerID, space Space, room string, maxPeers int) (Joined, *Error) {
 	if int(space) >= numSpaces {
 		return Joined{}, errorf(CodeInvalidPayload, "space "+strconv.Itoa(int(space))+" does not exist")
 	}
@@ -79,48 +88,77 @@ func (r *Registry) Connect(id PeerID, space Space, room string) (Joined, *Error)
 	p := &peer{space: space}
 	r.peers[id] = p
 	if room != "" {
-		return r.joinLocked(id, p, room)
+		return r.joinLocked(id, p, room, maxPeers)
 	}
 	if r.cfg.DefaultRoom == "" {
 		return Joined{}, nil
 	}
-	if err := r.admitLocked(p, r.cfg.DefaultRoom, 0); err != nil {
-		return Joined{}, err
+	return r.enterLocked(id, p, r.cfg.DefaultRoom, 0, r.cfg.roomCapacity(maxPeers), false)
+}
+
+// Register records a new peer of a space in no room at all, not even the
+// default one: the room it asked for was refused before the registry was
+// asked (a private room without a valid token). It may join one later.
+func (r *Registry) Register(id PeerID, space Space) *Error {
+	if int(space) >= numSpaces {
+		return errorf(CodeInvalidPayload, "space "+strconv.Itoa(int(space))+" does not exist")
 	}
-	return r.addLocked(id, p, r.cfg.DefaultRoom), nil
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.peers[id]; dup {
+		return errorf(CodeInvalidPayload, "socket id "+string(id)+" is already connected")
+	}
+	r.peers[id] = &peer{space: space}
+	return nil
 }
 
 // Join adds the peer to room. Joining a room twice is harmless. The first
 // explicit join takes the peer out of the default room.
 func (r *Registry) Join(id PeerID, room string) (Joined, *Error) {
+	return r.JoinCapped(id, room, 0)
+}
+
+// JoinCapped is Join into a room whose capacity is maxPeers, when that is
+// below Config.MaxPeersPerRoom: a private room's own size, from its token.
+// 0 (or less) leaves MaxPeersPerRoom. The check and the join are one step
+// under the registry lock (and, with a Cluster, one atomic Admit), so
+// concurrent joins never take a room past either capacity.
+func (r *Registry) JoinCapped(id PeerID, room string, maxPeers int) (Joined, *Error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	p, ok := r.peers[id]
 	if !ok {
 		return Joined{}, errNotConnected()
 	}
-	return r.joinLocked(id, p, room)
+	return r.joinLocked(id, p, room, maxPeers)
 }
 
 func errNotConnected() *Error { return errorf(CodeNotConnected, "the socket is disconnected") }
 
-func (r *Registry) joinLocked(id PeerID, p *peer, room string) (Joined, *Error) {
+func (r *Registry) joinLocked(id PeerID, p *peer, room string, maxPeers int) (Joined, *Error) {
 	if err := ValidateName(room); err != nil {
 		return Joined{}, err
 	}
+	return r.explicitJoinLocked(id, p, room, r.cfg.roomCapacity(maxPeers), false)
+}
+
+// explicitJoinLocked is a join the peer asked for: into room, admitted by
+// limit (and ifEmpty, see enterLocked). Joining a room twice is harmless;
+// the first explicit join takes the peer out of the default room.
+func (r *Registry) explicitJoinLocked(id PeerID, p *peer, room string, limit int, ifEmpty bool) (Joined, *Error) {
 	implicit := r.inDefaultImplicitly(p)
 	if p.in(room) != nil {
 		p.explicit = true
-		return r.joinedLocked(roomKey{p.space, room}, id, false), nil
+		return r.rejoinedLocked(id, p, room), nil
 	}
 	held := len(p.rooms)
 	if implicit {
 		held-- // the default room is left by this join
 	}
-	if err := r.admitLocked(p, room, held); err != nil {
+	j, err := r.enterLocked(id, p, room, held, limit, ifEmpty)
+	if err != nil {
 		return Joined{}, err
 	}
-	j := r.addLocked(id, p, room)
 	if implicit {
 		d := r.departLocked(id, p, p.in(r.cfg.DefaultRoom))
 		j.Left = []string{d.Room}
@@ -130,19 +168,60 @@ func (r *Registry) joinLocked(id PeerID, p *peer, room string) (Joined, *Error) 
 	return j, nil
 }
 
-// admitLocked checks the two capacity limits for a peer holding `held` rooms.
-func (r *Registry) admitLocked(p *peer, room string, held int) *Error {
+// enterLocked puts a peer holding `held` rooms in room, if its own limit
+// and the room's let it: the room must have fewer than limit members, or
+// none when ifEmpty is set. With a Cluster, the room's members of every
+// node count, and the Joined lists them all.
+func (r *Registry) enterLocked(id PeerID, p *peer, room string, held, limit int, ifEmpty bool) (Joined, *Error) {
 	if held >= r.cfg.MaxRoomsPerPeer {
-		return errorf(CodeTooManyRooms, "this socket is already in the maximum number of rooms")
+		return Joined{}, errorf(CodeTooManyRooms, "this socket is already in the maximum number of rooms")
 	}
-	if rm := r.rooms[roomKey{p.space, room}]; rm != nil && rm.size() >= r.cfg.MaxPeersPerRoom {
-		return errorf(CodeRoomFull, "room "+room+" is full")
+	key := RoomKey{p.space, room}
+	if r.cluster == nil {
+		if rm := r.rooms[key]; rm != nil && ifEmpty && rm.size() > 0 {
+			return Joined{}, errRoomTaken(room)
+		} else if rm != nil && rm.size() >= limit {
+			return Joined{}, errRoomFull(room)
+		}
+		return r.addLocked(id, p, room), nil
 	}
-	return nil
+	others, err := r.cluster.Admit(key, id, limit, ifEmpty)
+	if err != nil {
+		return Joined{}, err
+	}
+	j := r.addLocked(id, p, room)
+	j.Others, j.Clients = membersOf(others)
+	return j, nil
+}
+
+// rejoinedLocked describes a join of a room the peer is already in.
+func (r *Registry) rejoinedLocked(id PeerID, p *peer, room string) Joined {
+	key := RoomKey{p.space, room}
+	if r.cluster == nil {
+		return r.joinedLocked(key, id, false)
+	}
+	others, _ := r.cluster.Admit(key, id, r.cfg.MaxPeersPerRoom, false) // a member is always admitted
+	j := Joined{Room: room}
+	j.Others, j.Clients = membersOf(others)
+	return j
+}
+
+// membersOf turns the Cluster's members into a join's lists, sorted.
+func membersOf(members []Member) ([]PeerID, map[PeerID]Resources) {
+	slices.SortFunc(members, func(a, b Member) int { return strings.Compare(string(a.ID), string(b.ID)) })
+	ids := make([]PeerID, len(members))
+	clients := make(map[PeerID]Resources, len(members))
+	for i, m := range members {
+		ids[i] = m.ID
+		res := DefaultResources()
+		res.Screen = m.Screen
+		clients[m.ID] = res
+	}
+	return ids, clients
 }
 
 func (r *Registry) addLocked(id PeerID, p *peer, name string) Joined {
-	key := roomKey{p.space, name}
+	key := RoomKey{p.space, name}
 	j := r.joinedLocked(key, id, true)
 	rm := r.rooms[key]
 	if rm == nil {
@@ -160,7 +239,10 @@ func (r *Registry) removeLocked(id PeerID, p *peer, rm *room) (codelab bool) {
 	p.drop(rm)
 	codelab = rm.remove(id)
 	if p.nameRoom == rm {
-		releaseName(id, p)
+		r.releaseNameLocked(id, p)
+	}
+	if r.cluster != nil {
+		r.cluster.Depart(rm.key, id)
 	}
 	if rm.size() == 0 {
 		delete(r.rooms, rm.key) // an empty room must not outlive its last member
@@ -176,7 +258,7 @@ func (r *Registry) inDefaultImplicitly(p *peer) bool {
 }
 
 // othersLocked returns the members of a room other than id, sorted.
-func (r *Registry) othersLocked(key roomKey, id PeerID) []PeerID {
+func (r *Registry) othersLocked(key RoomKey, id PeerID) []PeerID {
 	rm := r.rooms[key]
 	if rm == nil {
 		return []PeerID{}
@@ -187,13 +269,13 @@ func (r *Registry) othersLocked(key roomKey, id PeerID) []PeerID {
 }
 
 // joinedLocked describes the room key as a join by id finds it.
-func (r *Registry) joinedLocked(key roomKey, id PeerID, isNew bool) Joined {
+func (r *Registry) joinedLocked(key RoomKey, id PeerID, isNew bool) Joined {
 	others := r.othersLocked(key, id)
 	clients := make(map[PeerID]Resources, len(others))
 	for _, other := range others {
 		clients[other] = r.peers[other].resources()
 	}
-	return Joined{Room: key.name, Others: others, Clients: clients, New: isNew}
+	return Joined{Room: key.Name, Others: others, Clients: clients, New: isNew}
 }
 
 // Others appends to dst the members of room other than id, in no particular
@@ -208,17 +290,17 @@ func (r *Registry) Others(dst []PeerID, id PeerID, room string) []PeerID {
 	if p, ok := r.peers[id]; ok {
 		space = p.space
 	}
-	return r.appendOthersLocked(dst, roomKey{space, room}, id)
+	return r.appendOthersLocked(dst, RoomKey{space, room}, id)
 }
 
 // OthersIn is Others in the given space, whether or not id is connected.
 func (r *Registry) OthersIn(dst []PeerID, space Space, id PeerID, room string) []PeerID {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return r.appendOthersLocked(dst, roomKey{space, room}, id)
+	return r.appendOthersLocked(dst, RoomKey{space, room}, id)
 }
 
-func (r *Registry) appendOthersLocked(dst []PeerID, key roomKey, id PeerID) []PeerID {
+func (r *Registry) appendOthersLocked(dst []PeerID, key RoomKey, id PeerID) []PeerID {
 	if rm := r.rooms[key]; rm != nil {
 		dst = rm.appendOthers(dst, id)
 	}
@@ -247,7 +329,7 @@ func (r *Registry) Disconnect(id PeerID) []string {
 func roomNames(p *peer) []string {
 	names := make([]string, 0, len(p.rooms))
 	for _, rm := range p.rooms {
-		names = append(names, rm.key.name)
+		names = append(names, rm.key.Name)
 	}
 	slices.Sort(names)
 	return names
@@ -270,7 +352,7 @@ func (r *Registry) Members(room string) []PeerID {
 func (r *Registry) MembersIn(space Space, room string) []PeerID {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return r.othersLocked(roomKey{space, room}, "")
+	return r.othersLocked(RoomKey{space, room}, "")
 }
 
 // RoomsOf returns the rooms the peer is in, sorted.

@@ -4,7 +4,7 @@ package rooms
 // relay walks them for every event (ranging over a map cost more than the
 // rest of the routing); index makes membership tests and removal O(1).
 type room struct {
-	key     roomKey
+	key     RoomKey
 	members []PeerID
 	index   map[PeerID]int // position in members
 	// codelab holds the members that joined through the codelab's create
@@ -16,7 +16,7 @@ type room struct {
 	names map[string]PeerID
 }
 
-func newRoom(key roomKey) *room {
+func newRoom(key RoomKey) *room {
 	return &room{key: key, index: make(map[PeerID]int)}
 }
 

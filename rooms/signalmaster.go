@@ -25,6 +25,12 @@ func DefaultResources() Resources { return Resources{Video: true} }
 // if nobody is in it, and fails with room-taken otherwise. An empty room is
 // a fresh random name. The ack is (null, Joined.Room).
 func (r *Registry) Create(id PeerID, room string) (Joined, *Error) {
+	return r.CreateCapped(id, room, 0)
+}
+
+// CreateCapped is Create of a room whose capacity is maxPeers (see
+// JoinCapped).
+func (r *Registry) CreateCapped(id PeerID, room string, maxPeers int) (Joined, *Error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	p, ok := r.peers[id]
@@ -37,10 +43,10 @@ func (r *Registry) Create(id PeerID, room string) (Joined, *Error) {
 	if err := ValidateName(room); err != nil {
 		return Joined{}, err
 	}
-	if rm := r.rooms[roomKey{p.space, room}]; rm != nil {
-		return Joined{}, errorf(CodeRoomTaken, "room "+room+" already has members")
+	if p.in(room) != nil {
+		return Joined{}, errRoomTaken(room)
 	}
-	return r.joinLocked(id, p, room)
+	return r.explicitJoinLocked(id, p, room, r.cfg.roomCapacity(maxPeers), true)
 }
 
 // freeRoomNameLocked draws random room names (UUID-shaped, as signalmaster's
@@ -48,7 +54,7 @@ func (r *Registry) Create(id PeerID, room string) (Joined, *Error) {
 func (r *Registry) freeRoomNameLocked(space Space) string {
 	for {
 		name := randomRoomName()
-		if r.rooms[roomKey{space, name}] == nil {
+		if r.rooms[RoomKey{space, name}] == nil {
 			return name
 		}
 	}
@@ -74,7 +80,18 @@ func (r *Registry) ShareScreen(id PeerID) *Error {
 		return errNotConnected()
 	}
 	p.screen = true
+	r.shareScreenLocked(id, p)
 	return nil
+}
+
+// shareScreenLocked tells the Cluster, if any, of the peer's screen.
+func (r *Registry) shareScreenLocked(id PeerID, p *peer) {
+	if r.cluster == nil {
+		return
+	}
+	for _, rm := range p.rooms {
+		r.cluster.SetScreen(rm.key, id, p.screen)
+	}
 }
 
 // UnshareScreen records that the peer stopped sharing its screen and
@@ -88,11 +105,13 @@ func (r *Registry) UnshareScreen(id PeerID) ([]Emit, *Error) {
 		return nil, errNotConnected()
 	}
 	p.screen = false
+	r.shareScreenLocked(id, p)
 	others := appendScope(nil, id, p.rooms)
-	if len(others) == 0 {
+	if len(others) == 0 && r.cluster == nil {
 		return nil, nil
 	}
-	return []Emit{{To: others, Event: EventRemove, Args: []any{Removal{ID: id, Type: streamScreen}}}}, nil
+	return []Emit{{To: others, Event: EventRemove, Args: []any{Removal{ID: id, Type: streamScreen}},
+		Rooms: roomNames(p), Except: id}}, nil
 }
 
 // streamScreen is signalmaster's name for a screen stream.

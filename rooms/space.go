@@ -30,8 +30,8 @@ func (s Space) String() string {
 	return "unknown space"
 }
 
-// roomKey is a room's identity: its name within its space.
-type roomKey struct {
-	space Space
-	name  string
+// RoomKey is a room's identity: its name within its space.
+type RoomKey struct {
+	Space Space
+	Name  string
 }

@@ -14,6 +14,9 @@ import (
 // suspended, and what it misses is kept for it.
 type client struct {
 	id rooms.PeerID
+	// token is the room token it connected with, for its later joins too
+	// ("" without one, or when rooms are open).
+	token string
 	// Used by the connection's own events only, one at a time.
 	rate  eventRate
 	joins *rate.Limiter
@@ -27,7 +30,17 @@ type client struct {
 	suspended bool        // its transport dropped; it may come back
 	held      int         // bytes logged while suspended, counted in recovery.held
 	expiry    *time.Timer // ends the suspension
-	gone      bool        // it has left for good
+	// suspensions counts the client's suspensions, so that the expiry of
+	// one that is over ends nothing.
+	suspensions int
+	gone        bool // it has left for good
+	// movingTo is the node it is being handed over to, and movedAt where
+	// in its log what that node has not got starts (handover.go).
+	movingTo string
+	movedAt  int
+	// dedup holds the ids of the packets it got, while a handover may
+	// bring some twice; nil otherwise.
+	dedup map[string]struct{}
 }
 
 func newClient(id rooms.PeerID, sock *transport.Socket, l Limits) *client {
@@ -56,6 +69,12 @@ func (c *client) deliverLogged(p *logged, limit int) (held int, ok bool) {
 	if c.gone {
 		return 0, true
 	}
+	if c.dedup != nil {
+		if _, dup := c.dedup[p.offset]; dup {
+			return 0, true
+		}
+		c.dedup[p.offset] = struct{}{}
+	}
 	c.log.add(p)
 	if c.suspended {
 		c.held += p.size()
@@ -67,10 +86,10 @@ func (c *client) deliverLogged(p *logged, limit int) (held int, ok bool) {
 }
 
 // emit sends the client one server event.
-func (c *client) emit(event string, args ...any) {
+func (c *client) emit(ids *packetIDs, event string, args ...any) {
 	pkt := encodeEvent(event, args...)
 	if c.recoverable() {
-		c.deliverLogged(newLogged(pkt, nil), 0)
+		c.deliverLogged(newLogged(pkt, nil, ids.next()), 0)
 		return
 	}
 	c.deliver(pkt, nil)

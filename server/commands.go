@@ -17,7 +17,12 @@ func (s *signaling) join(c *client, ev *transport.Event) {
 	if !s.allowJoin(c, ev) {
 		return
 	}
-	j, err := s.registry.Join(c.id, room)
+	maxPeers, err := s.grant(c, ev, room)
+	if err != nil {
+		s.fail(c, ev, err)
+		return
+	}
+	j, err := s.registry.JoinCapped(c.id, room, maxPeers)
 	if err != nil {
 		s.fail(c, ev, err)
 		return

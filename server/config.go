@@ -86,6 +86,10 @@ type Config struct {
 	ShutdownDelay time.Duration
 	// ReadHeaderTimeout: see DefaultReadHeaderTimeout. Default: 10s.
 	ReadHeaderTimeout time.Duration
+	// MetricsAddr is where /metrics is served: "" on Addr with everything
+	// else, a host:port for a listener of its own (port 0 picks a free one,
+	// logged as "serving metrics"), or MetricsOff for nowhere. Default: "".
+	MetricsAddr string
 	// DebugEndpoints serves /debug/pprof and /debug/vars (goroutines,
 	// memory). They expose internals: keep them off on public addresses.
 	// Default: false.
@@ -94,12 +98,20 @@ type Config struct {
 	Limits Limits
 	// Recovery is socket.io's connection state recovery.
 	Recovery Recovery
+	// RedisURL, when set (redis://host:port/db), makes this node share its
+	// rooms with every node using the same Redis: joins, relays and every
+	// protocol rule span nodes (docs/scaling.md). Default: "" (this node
+	// alone).
+	RedisURL string
 	// ICEServers are handed to every page: in joined.iceServers and join
 	// acks, and as signalmaster's stunservers/turnservers. Loopback and LAN
 	// calls need none. Default: none.
 	ICEServers rooms.ICEServers
 	// Rooms are the signaling rules.
 	Rooms rooms.Config
+	// RoomTokens makes rooms private: joining one needs a signed token.
+	// Default: off.
+	RoomTokens RoomTokens
 }
 
 // DefaultConfig returns the defaults documented on each field.
@@ -127,6 +139,11 @@ func DefaultConfig() Config {
 func (c Config) Validate() error {
 	if _, port, err := net.SplitHostPort(c.Addr); err != nil || !validPort(port) {
 		return fmt.Errorf("addr %q is not host:port with a port from 0 to 65535", c.Addr)
+	}
+	if c.metricsOwnAddr() {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || !validPort(port) {
+			return fmt.Errorf("metrics addr %q is not host:port with a port from 0 to 65535, nor %q", c.MetricsAddr, MetricsOff)
+		}
 	}
 	if err := validateOrigins(c.AllowedOrigins); err != nil {
 		return err
@@ -166,7 +183,15 @@ func (c Config) Validate() error {
 	if err := c.Recovery.Validate(); err != nil {
 		return err
 	}
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
+			return fmt.Errorf("redis url %q is not redis://host:port[/db], rediss://… or unix://…", c.RedisURL)
+		}
+	}
 	if err := c.ICEServers.Validate(); err != nil {
+		return err
+	}
+	if err := c.RoomTokens.Validate(); err != nil {
 		return err
 	}
 	return c.Rooms.Validate()

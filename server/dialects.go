@@ -19,7 +19,13 @@ func (s *signaling) createOrJoin(c *client, ev *transport.Event) {
 	if !s.allowJoin(c, ev) {
 		return
 	}
-	d, err := s.registry.CreateOrJoin(c.id, room)
+	maxPeers, err := s.grant(c, ev, room)
+	if err != nil {
+		s.send(rooms.CodelabRefused(c.id, room, err).Emits)
+		s.fail(c, ev, err)
+		return
+	}
+	d, err := s.registry.CreateOrJoinCapped(c.id, room, maxPeers)
 	if d.Joined.Room != "" {
 		s.admitted(c, d.Joined)
 	}
@@ -49,7 +55,16 @@ func (s *signaling) create(c *client, ev *transport.Event) {
 	if !s.allowJoin(c, ev) {
 		return
 	}
-	j, err := s.registry.Create(c.id, room)
+	if room == "" && s.tokens != nil {
+		s.fail(c, ev, forbidden("rooms are private: create needs the name its token opens, not a random one"))
+		return
+	}
+	maxPeers, err := s.grant(c, ev, room)
+	if err != nil {
+		s.fail(c, ev, err)
+		return
+	}
+	j, err := s.registry.CreateCapped(c.id, room, maxPeers)
 	if err != nil {
 		s.fail(c, ev, err)
 		return

@@ -27,6 +27,8 @@ type directory struct {
 	// bound. overflow must not block: deliver holds the directory's lock.
 	rec      *recovery
 	overflow func(*client)
+	// ids number what recoverable clients get.
+	ids packetIDs
 }
 
 func newDirectory() *directory { return &directory{peers: make(map[rooms.PeerID]member)} }
@@ -45,11 +47,25 @@ func (d *directory) remove(id rooms.PeerID, m member) {
 	d.mu.Unlock()
 }
 
+// has reports whether peer id is one of this node's.
+func (d *directory) has(id rooms.PeerID) bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.peers[id] != nil
+}
+
 // deliver queues one encoded packet, and its attachments, on every
 // recipient: the same bytes for all of them. Recoverable clients get one
 // copy with an offset appended, the same for all of them too. Recipients
 // that have gone are skipped.
 func (d *directory) deliver(ids []rooms.PeerID, pkt []byte, attachments [][]byte) {
+	d.deliverID(ids, pkt, attachments, "")
+}
+
+// deliverID is deliver of a packet whose id, its offset for recoverable
+// clients, is given: one that other nodes deliver too. "" draws one when a
+// recipient needs it.
+func (d *directory) deliverID(ids []rooms.PeerID, pkt []byte, attachments [][]byte, offset string) {
 	var withOffset *logged
 	d.mu.RLock()
 	defer d.mu.RUnlock()
@@ -60,7 +76,10 @@ func (d *directory) deliver(ids []rooms.PeerID, pkt []byte, attachments [][]byte
 		case m == nil:
 		case isClient && c.recoverable():
 			if withOffset == nil {
-				withOffset = newLogged(pkt, attachments)
+				if offset == "" {
+					offset = d.ids.next()
+				}
+				withOffset = newLogged(pkt, attachments, offset)
 			}
 			d.deliverLogged(c, withOffset)
 		default:

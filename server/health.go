@@ -16,8 +16,16 @@ func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 	peers, rooms := s.registry.Stats()
 	ts := s.transport.Stats()
 	body := map[string]any{"status": "ready", "peers": peers, "rooms": rooms,
-		"sessions": ts.Sessions(), "stalled_connects": ts.StalledConnects, "slow_consumers": ts.SlowConsumers + s.stats.slowConsumers.Load()}
+		"sessions": ts.Sessions(), "stalled_connects": ts.StalledConnects, "slow_consumers": ts.SlowConsumers + s.stats.drops[dropSlowConsumer].Load()}
 	code := http.StatusOK
+	if b := s.sig.broker.status(); b.Kind == "redis" {
+		body["redis"] = "up"
+		if !b.Up {
+			// This node's rooms still work, but it no longer shares them:
+			// new clients belong on a node that does.
+			body["redis"], body["status"], code = "down", "redis unreachable", http.StatusServiceUnavailable
+		}
+	}
 	if s.draining.Load() {
 		body["status"], code = "draining", http.StatusServiceUnavailable
 	}

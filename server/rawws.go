@@ -34,8 +34,10 @@ const (
 // and "login" pages) on / and /ws. Its peers live in the registry's raw
 // space: same limits and counts as socket.io peers, rooms of their own.
 type rawEndpoint struct {
+	sig        *signaling
 	registry   *rooms.Registry
 	peers      *directory
+	broker     broker
 	admission  *admission
 	origins    []string
 	limits     Limits
@@ -54,7 +56,7 @@ type rawEndpoint struct {
 }
 
 func newRawEndpoint(s *signaling, adm *admission, cfg Config, log *slog.Logger) *rawEndpoint {
-	e := &rawEndpoint{registry: s.registry, peers: s.peers, admission: adm, origins: cfg.AllowedOrigins, limits: cfg.Limits,
+	e := &rawEndpoint{sig: s, registry: s.registry, peers: s.peers, broker: s.broker, admission: adm, origins: cfg.AllowedOrigins, limits: cfg.Limits,
 		maxMessage: cfg.MaxMessageBytes, maxQueued: max(transport.DefaultMaxQueuedBytes, cfg.MaxMessageBytes),
 		stats: s.stats, log: log, open: make(map[*rawPeer]struct{})}
 	e.upgrader = websocket.Upgrader{
@@ -84,23 +86,30 @@ func (e *rawEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the upgrader has answered
 	}
-	p := newRawPeer(rooms.PeerID(newPeerID()), conn, e.maxQueued, e.slowConsumer)
+	p := newRawPeer(rooms.PeerID(newPeerID()), conn, e.maxQueued, e.stats)
 	if !e.track(p) {
 		p.closeNow()
 		return
 	}
 	defer e.untrack(p)
 	go p.writeLoop()
-	e.serve(p, r.URL.Query().Get("room"))
+	q := r.URL.Query()
+	e.serve(p, q.Get("room"), q.Get(rooms.MemberToken))
 }
 
-// serve registers the peer in its room, reads its frames until it closes,
-// and tells its partner when it goes.
-func (e *rawEndpoint) serve(p *rawPeer, room string) {
+// serve registers the peer in its room (if token opens it, when rooms are
+// private), reads its frames until it closes, and tells its partner when
+// it goes.
+func (e *rawEndpoint) serve(p *rawPeer, room, token string) {
 	rc := e.registry.NewRawConn(p.id)
-	if _, err := e.registry.Connect(p.id, rooms.SpaceRaw, room); err != nil {
+	j, err := e.sig.enter(p.id, rooms.SpaceRaw, room, token)
+	if err != nil {
 		e.refuse(p, rc, err)
+		rc.Close() // the registry keeps a refused peer, for sockets that may join later: a raw one cannot
 		return
+	}
+	if j.New {
+		e.stats.joins.Add(1)
 	}
 	e.peers.add(p.id, p)
 	defer func() {
@@ -113,6 +122,7 @@ func (e *rawEndpoint) serve(p *rawPeer, room string) {
 		binary, frame, err := p.read(e.maxMessage)
 		switch {
 		case errors.Is(err, errFrameTooLarge):
+			e.stats.dropped(dropOversize)
 			e.refuse(p, rc, &rooms.Error{Code: rooms.CodeMessageTooLarge, Message: "a frame is larger than the message limit"})
 			return
 		case err != nil:
@@ -130,7 +140,9 @@ func (e *rawEndpoint) serve(p *rawPeer, room string) {
 		case binary:
 			e.send(rc.Refuse(&rooms.Error{Code: rooms.CodeInvalidPayload, Message: "binary frames are not part of the protocol: send JSON text"}))
 		default:
-			e.send(rc.Handle(frame))
+			frames := rc.Handle(frame)
+			e.countRelayed(p.id, frames)
+			e.send(frames)
 		}
 	}
 }
@@ -144,13 +156,6 @@ func forbid(w http.ResponseWriter) {
 	_, _ = w.Write(eio.Forbidden.Body())
 }
 
-// slowConsumer counts a peer closed because it stopped reading; it is
-// called from deliver, which must not block.
-func (e *rawEndpoint) slowConsumer(p *rawPeer) {
-	e.stats.slowConsumers.Add(1)
-	e.log.Debug("closing a slow raw websocket", "peer", p.id, "queued_limit", e.maxQueued)
-}
-
 // refuse tells the peer why and closes its connection.
 func (e *rawEndpoint) refuse(p *rawPeer, rc *rooms.RawConn, err *rooms.Error) {
 	e.stats.refused(err.Code)
@@ -160,9 +165,32 @@ func (e *rawEndpoint) refuse(p *rawPeer, rc *rooms.RawConn, err *rooms.Error) {
 	p.close()
 }
 
-// send delivers a decision's frames, each to its peer.
+// countRelayed counts the frames of one decision that go to another peer:
+// a raw message is relayed to one peer, or refused (a frame to its sender).
+func (e *rawEndpoint) countRelayed(sender rooms.PeerID, frames []rooms.RawFrame) {
+	for _, f := range frames {
+		if f.To != sender {
+			e.stats.relayed.Add(1)
+			e.stats.delivered.Add(1)
+		}
+	}
+}
+
+// openCount is the number of open raw connections.
+func (e *rawEndpoint) openCount() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.open)
+}
+
+// send delivers a decision's frames, each to its peer, on this node or on
+// the one that has it.
 func (e *rawEndpoint) send(frames []rooms.RawFrame) {
 	for _, f := range frames {
+		if !e.peers.has(f.To) {
+			e.broker.sendPeer(f.To, f.Data)
+			continue
+		}
 		e.peers.deliver([]rooms.PeerID{f.To}, f.Data, nil)
 	}
 }
@@ -202,22 +230,22 @@ var errFrameTooLarge = errors.New("frame larger than the message limit")
 // rawPeer is one raw websocket connection: its reader runs on the request's
 // goroutine, its writer on its own, fed by a bounded queue.
 type rawPeer struct {
-	id   rooms.PeerID
-	conn *websocket.Conn
-	out  chan []byte
-	// queued is the bytes in out; past maxQueued the peer is not reading,
-	// and slow is told before it is closed.
+	id    rooms.PeerID
+	conn  *websocket.Conn
+	out   chan []byte
+	stats *counters
+	// queued is the bytes in out; past maxQueued the peer is not reading.
 	queued    atomic.Int64
 	maxQueued int64
-	slow      func(*rawPeer)
-	cutOff    atomic.Bool
+
+	overflowOnce sync.Once // counts the peer once as a slow consumer
 
 	closeOnce sync.Once
 	done      chan struct{} // closed by close: the writer flushes, then closes the connection
 }
 
-func newRawPeer(id rooms.PeerID, conn *websocket.Conn, maxQueued int64, slow func(*rawPeer)) *rawPeer {
-	return &rawPeer{id: id, conn: conn, out: make(chan []byte, rawQueueFrames), maxQueued: maxQueued, slow: slow,
+func newRawPeer(id rooms.PeerID, conn *websocket.Conn, maxQueued int64, stats *counters) *rawPeer {
+	return &rawPeer{id: id, conn: conn, out: make(chan []byte, rawQueueFrames), maxQueued: maxQueued, stats: stats,
 		done: make(chan struct{})}
 }
 
@@ -258,9 +286,7 @@ func (p *rawPeer) deliver(pkt []byte, _ [][]byte) {
 
 // overflow closes a peer whose queue is full, counted once.
 func (p *rawPeer) overflow() {
-	if p.cutOff.CompareAndSwap(false, true) {
-		p.slow(p)
-	}
+	p.overflowOnce.Do(func() { p.stats.dropped(dropSlowConsumer) })
 	p.closeNow()
 }
 

@@ -30,6 +30,13 @@ const (
 	// packets sent to it, which may have been in flight when its transport
 	// dropped.
 	recoveryReplayBytes = 16 << 10
+	// MaxRecoveryPeerBytes is the most PeerBytes may be: a recovering
+	// client is queued everything it missed at once, with the last packets
+	// kept while it was connected and a frame header per packet, in an
+	// outbound queue of transport.DefaultMaxQueuedBytes (1 MiB) at least;
+	// half of it leaves room for the rest. Past the queue, the replay would
+	// close the connection as a slow consumer, and nothing would recover.
+	MaxRecoveryPeerBytes = transport.DefaultMaxQueuedBytes / 2
 )
 
 // Recovery configures socket.io's connection state recovery: a socket.io
@@ -45,7 +52,8 @@ type Recovery struct {
 	// Default: 2m.
 	Window time.Duration
 	// PeerBytes bounds the packets one dropped peer is kept; past it the
-	// peer leaves its rooms at once. Default: 256 KiB.
+	// peer leaves its rooms at once. Default: 256 KiB; at most
+	// MaxRecoveryPeerBytes.
 	PeerBytes int
 	// TotalBytes bounds the packets all dropped peers are kept together;
 	// past it the peer that passes it leaves at once. Default: 64 MiB.
@@ -62,9 +70,9 @@ func (r Recovery) Validate() error {
 	if r.Window < 0 {
 		return fmt.Errorf("recovery window is %v, it must be 0 (off) or positive", r.Window)
 	}
-	if r.Window > 0 && (r.PeerBytes < recoveryReplayBytes || r.TotalBytes < int64(r.PeerBytes)) {
-		return fmt.Errorf("recovery memory: per peer %d bytes (at least %d), in total %d (at least per peer)",
-			r.PeerBytes, recoveryReplayBytes, r.TotalBytes)
+	if r.Window > 0 && (r.PeerBytes < recoveryReplayBytes || r.PeerBytes > MaxRecoveryPeerBytes || r.TotalBytes < int64(r.PeerBytes)) {
+		return fmt.Errorf("recovery memory: per peer %d bytes (%d to %d), in total %d (at least per peer)",
+			r.PeerBytes, recoveryReplayBytes, MaxRecoveryPeerBytes, r.TotalBytes)
 	}
 	return nil
 }
@@ -77,14 +85,22 @@ type logged struct {
 	attachments [][]byte
 }
 
-// offsets numbers logged packets; one broadcast, one offset, for every
-// recipient.
-var offsets atomic.Uint64
+// packetIDs numbers the packets that recoverable clients get: one
+// broadcast, one id, for every recipient and on every node (the id of the
+// node it started on travels with it), so a client's offset means the same
+// on any node it reconnects to.
+type packetIDs struct {
+	prefix string // the node's, with several nodes
+	seq    atomic.Uint64
+}
 
-// newLogged copies an encoded event packet with an offset appended to its
-// arguments: ["ice",{…}] becomes ["ice",{…},"<offset>"].
-func newLogged(pkt []byte, attachments [][]byte) *logged {
-	offset := strconv.FormatUint(offsets.Add(1), 36)
+func (p *packetIDs) next() string {
+	return p.prefix + strconv.FormatUint(p.seq.Add(1), 36)
+}
+
+// newLogged copies an encoded event packet with its id appended to its
+// arguments as the offset: ["ice",{…}] becomes ["ice",{…},"<offset>"].
+func newLogged(pkt []byte, attachments [][]byte, offset string) *logged {
 	b := make([]byte, 0, len(pkt)+len(offset)+3)
 	b = append(b, pkt[:len(pkt)-1]...)
 	b = append(append(append(b, ',', '"'), offset...), '"', ']')

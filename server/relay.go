@@ -33,13 +33,26 @@ func (s *signaling) relay(c *client, ev *transport.Event) {
 	scratch := relayScratches.Get().(*relayScratch)
 	defer relayScratches.Put(scratch)
 	scratch.ids, err = s.registry.Recipients(scratch.ids[:0], c.id, addr)
-	if err != nil {
+	// A peer this node does not have may be on another one.
+	elsewhere := err != nil && err.Code == rooms.CodeNotInRoom && addr.To != "" && s.clustered
+	if err != nil && !elsewhere {
 		s.log.Debug("relay refused", "event", string(ev.Name), "peer", c.id, "code", err.Code)
 		s.fail(c, ev, err)
 		return
 	}
 	scratch.pkt = appendRelayed(scratch.pkt[:0], ev, payload, args.Rest(), c.id)
-	s.peers.deliver(scratch.ids, scratch.pkt, ev.Attachments)
+	if elsewhere {
+		s.relayToRemote(c, ev, addr, scratch.pkt)
+		return
+	}
+	if s.clustered && addr.To == "" {
+		// One id on every node, for the offsets of recoverable clients.
+		id := s.peers.ids.next()
+		s.peers.deliverID(scratch.ids, scratch.pkt, ev.Attachments, id)
+		s.publishRelay(c, ev, addr, id, scratch.pkt)
+	} else {
+		s.peers.deliver(scratch.ids, scratch.pkt, ev.Attachments)
+	}
 	s.stats.relayed.Add(1)
 	s.stats.delivered.Add(int64(len(scratch.ids)))
 	s.ok(c, ev, nil)

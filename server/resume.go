@@ -21,9 +21,22 @@ const reasonTakenOver = "taken over by a reconnect"
 // it misses, until it comes back or the window passes.
 func (s *signaling) suspend(c *client) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.suspended = true
-	c.expiry = time.AfterFunc(s.rec.cfg.Window, func() { s.end(c) })
+	c.suspensions++
+	n := c.suspensions
+	c.expiry = time.AfterFunc(s.rec.cfg.Window, func() { s.expire(c, n) })
+	c.mu.Unlock()
+	if h := s.broker.handovers(); h != nil {
+		h.recoverable(c.pid, s.rec.cfg.Window) // a reconnect to another node finds it here
+	}
+}
+
+// expire ends suspension n, whose window passed. Its timer may have fired
+// as the client came back, and then waited for the lock resume held (or
+// even for a later suspension): a client no longer in that suspension
+// stays.
+func (s *signaling) expire(c *client, n int) {
+	s.endIf(c, func() bool { return c.suspended && c.suspensions == n })
 }
 
 // resume takes a reconnecting client's new socket: the same id, the same
@@ -37,6 +50,10 @@ func (s *signaling) resume(sock *transport.Socket, a recoveryAuth) bool {
 		return false
 	}
 	c.mu.Lock()
+	if c.movingTo != "" { // another node is taking it over: the new socket connects afresh
+		c.mu.Unlock()
+		return false
+	}
 	missed, known := c.log.after(a.Offset)
 	if c.gone || !known {
 		c.mu.Unlock()
@@ -55,6 +72,9 @@ func (s *signaling) resume(sock *transport.Socket, a recoveryAuth) bool {
 	c.held = 0
 	c.log.trim(recoveryReplayBytes)
 	c.mu.Unlock()
+	if h := s.broker.handovers(); h != nil && wasSuspended {
+		h.unrecoverable(c.pid)
+	}
 	if !wasSuspended {
 		old.Close(reasonTakenOver) // its Disconnect finds a newer socket, and does nothing
 	}
@@ -65,9 +85,12 @@ func (s *signaling) resume(sock *transport.Socket, a recoveryAuth) bool {
 
 // end makes a client leave for good: its rooms are told, as for any
 // disconnect. It is safe to call more than once.
-func (s *signaling) end(c *client) {
+func (s *signaling) end(c *client) { s.endIf(c, nil) }
+
+// endIf is end, if still (when set) holds under the client's lock.
+func (s *signaling) endIf(c *client, still func() bool) {
 	c.mu.Lock()
-	if c.gone {
+	if c.gone || still != nil && !still() {
 		c.mu.Unlock()
 		return
 	}
@@ -92,6 +115,9 @@ func (s *signaling) depart(c *client) {
 	s.send(rooms.DisconnectNotices(c.id, s.registry.DisconnectRooms(c.id)))
 	s.peers.remove(c.id, c)
 	s.rec.forget(c)
+	if h := s.broker.handovers(); h != nil && c.pid != "" {
+		h.unrecoverable(c.pid)
+	}
 }
 
 // overflowed ends a suspension whose log passed a bound. It runs on its own

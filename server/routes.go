@@ -18,6 +18,9 @@ func (s *Server) routes(sockets, raw, bundle, page http.Handler) http.Handler {
 	r.Use(middleware.Recoverer)
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
+	if s.cfg.MetricsAddr == "" {
+		r.Method(http.MethodGet, "/metrics", s.metricsHandler())
+	}
 	r.Route("/socket.io", func(r chi.Router) {
 		r.Handle("/", sockets)             // Engine.IO: polling and websocket
 		r.Get("/{file}", bundle.ServeHTTP) // the official client bundle

@@ -38,6 +38,7 @@ type Server struct {
 	sig       *signaling
 	transport *transport.Server
 	raw       *rawEndpoint
+	admission *admission
 	handler   http.Handler
 	draining  atomic.Bool
 }
@@ -62,8 +63,21 @@ func newServer(cfg Config, log *slog.Logger, bundleFS fs.FS) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: log, registry: rooms.NewRegistry(cfg.Rooms), stats: newCounters()}
 	sig := newSignaling(s.registry, cfg, s.stats, log)
+	if sig.tokens, err = newRoomTokens(cfg.RoomTokens); err != nil {
+		return nil, err
+	}
 	s.sig = sig
+	if cfg.RedisURL != "" {
+		b, err := newRedisBroker(cfg.RedisURL, sig, s.stats, log)
+		if err != nil {
+			return nil, err
+		}
+		sig.broker, sig.clustered = b, true
+		sig.peers.ids.prefix = b.node + "." // packet ids unique across nodes
+		s.registry.SetCluster(b.membership())
+	}
 	adm := newAdmission(cfg.Limits)
+	s.admission = adm
 	s.transport, err = transport.New(cfg.transportConfig(adm, log), sig)
 	if err != nil {
 		return nil, err
@@ -79,6 +93,7 @@ func (s *Server) closePeers() {
 	s.sig.closing.Store(true)
 	s.transport.Close()
 	s.raw.Close()
+	s.sig.broker.close() // after every peer has left: nothing is left to share
 }
 
 // drain keeps serving, with readiness at 503, for ShutdownDelay: a load
@@ -108,6 +123,13 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // every peer is disconnected (their clients reconnect elsewhere), and open
 // HTTP requests get ShutdownTimeout to finish.
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	metrics, err := s.listenMetrics()
+	if err != nil {
+		return err
+	}
+	if metrics != nil {
+		defer metrics.Close()
+	}
 	hs := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
@@ -132,7 +154,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	s.closePeers()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
-	err := hs.Shutdown(shutdownCtx)
+	err = hs.Shutdown(shutdownCtx)
 	if errors.Is(err, context.DeadlineExceeded) {
 		s.log.Warn("closing requests still open after the shutdown timeout", "timeout", s.cfg.ShutdownTimeout)
 		err = hs.Close()

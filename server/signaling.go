@@ -17,12 +17,17 @@ import (
 type signaling struct {
 	registry *rooms.Registry
 	peers    *directory
-	rec      *recovery // nil when recovery is off
-	log      *slog.Logger
-	limits   Limits
-	ice      iceSource
-	stats    *counters
-	commands map[string]command
+	// broker carries what concerns other nodes; clustered is set when
+	// there are any (a broker with a membership).
+	broker    broker
+	clustered bool
+	rec       *recovery // nil when recovery is off
+	log       *slog.Logger
+	limits    Limits
+	ice       iceSource
+	stats     *counters
+	tokens    *roomTokens // nil: every room is open
+	commands  map[string]command
 	// closing is set at shutdown: disconnects then are final, not drops to
 	// recover from.
 	closing atomic.Bool
@@ -32,7 +37,7 @@ type signaling struct {
 type command func(s *signaling, c *client, ev *transport.Event)
 
 func newSignaling(registry *rooms.Registry, cfg Config, stats *counters, log *slog.Logger) *signaling {
-	s := &signaling{registry: registry, peers: newDirectory(), rec: newRecovery(cfg.Recovery), log: log,
+	s := &signaling{registry: registry, peers: newDirectory(), broker: memoryBroker{}, rec: newRecovery(cfg.Recovery), log: log,
 		limits: cfg.Limits, ice: iceSource{static: cfg.ICEServers}, stats: stats}
 	s.peers.rec, s.peers.overflow = s.rec, s.overflowed
 	s.commands = map[string]command{
@@ -53,7 +58,7 @@ func newSignaling(registry *rooms.Registry, cfg Config, stats *counters, log *sl
 // connected and may join another. Signalmaster's pages get the ICE servers
 // at once, as stunservers and turnservers.
 func (s *signaling) Connect(sock *transport.Socket, auth json.RawMessage) error {
-	if a := parseRecoveryAuth(auth); a.PID != "" && s.resume(sock, a) {
+	if a := parseRecoveryAuth(auth); a.PID != "" && (s.resume(sock, a) || s.resumeElsewhere(sock, a)) {
 		return nil
 	}
 	c := newClient(rooms.PeerID(sock.ID()), sock, s.limits)
@@ -62,14 +67,17 @@ func (s *signaling) Connect(sock *transport.Socket, auth json.RawMessage) error 
 	s.peers.add(c.id, c)
 	s.stats.connects.Add(1)
 	room := requestedRoom(auth, sock.Handshake())
-	j, err := s.registry.Connect(c.id, rooms.SpaceSocketIO, room)
+	if s.tokens != nil {
+		c.token = requestedToken(auth, sock.Handshake())
+	}
+	j, err := s.enter(c.id, rooms.SpaceSocketIO, room, c.token)
 	s.send(s.ice.servers(c.id).ConnectNotices(c.id))
 	if err != nil {
 		s.stats.refused(err.Code)
 		if room == "" {
 			room = s.registry.Config().DefaultRoom
 		}
-		c.emit(rooms.EventJoinError, rooms.JoinFailure{Room: room, Code: err.Code, Message: err.Message})
+		c.emit(&s.peers.ids, rooms.EventJoinError, rooms.JoinFailure{Room: room, Code: err.Code, Message: err.Message})
 		return nil
 	}
 	if j.Room == "" {
@@ -77,7 +85,7 @@ func (s *signaling) Connect(sock *transport.Socket, auth json.RawMessage) error 
 	}
 	s.admitted(c, j)
 	if room != "" {
-		c.emit(rooms.EventJoined, s.joinAck(c, j))
+		c.emit(&s.peers.ids, rooms.EventJoined, s.joinAck(c, j))
 	}
 	return nil
 }
@@ -146,7 +154,8 @@ func (s *signaling) admitted(c *client, j rooms.Joined) {
 	}
 	if j.New {
 		s.stats.joins.Add(1)
-		s.announce(s.registry.Others(nil, c.id, j.Room), rooms.EventPeerJoined, rooms.RoomPeer{Room: j.Room, ID: c.id})
+		s.send([]rooms.Emit{{To: s.registry.Others(nil, c.id, j.Room), Event: rooms.EventPeerJoined,
+			Args: []any{rooms.RoomPeer{Room: j.Room, ID: c.id}}, Rooms: []string{j.Room}, Except: c.id}})
 	}
 }
 
@@ -162,10 +171,22 @@ type joinAck struct {
 	ICEServers rooms.ICEServers `json:"iceServers"`
 }
 
-// send delivers a decision's events in order, each encoded once.
+// send delivers a decision's events in order, each encoded once: to this
+// node's peers in To, and through the broker to the other nodes' members of
+// the rooms it names.
 func (s *signaling) send(emits []rooms.Emit) {
 	for _, e := range emits {
-		s.announce(e.To, e.Event, e.Args...)
+		if len(e.To) == 0 && (!s.clustered || len(e.Rooms) == 0) {
+			continue
+		}
+		pkt := encodeEvent(e.Event, e.Args...)
+		if !s.clustered || len(e.Rooms) == 0 {
+			s.peers.deliver(e.To, pkt, nil)
+			continue
+		}
+		id := s.peers.ids.next()
+		s.peers.deliverID(e.To, pkt, nil, id)
+		s.broker.publishRooms(rooms.SpaceSocketIO, e.Rooms, e.Except, id, pkt, nil)
 	}
 }
 
@@ -208,8 +229,13 @@ func (s *signaling) fail(c *client, ev *transport.Event, err *rooms.Error) {
 	if ev.AckID == transport.NoAck {
 		return
 	}
+	c.sock.Ack(ev.AckID, errorAck(err))
+}
+
+// errorAck is a refusal's ack arguments: [{code, message}].
+func errorAck(err *rooms.Error) json.RawMessage {
 	data, _ := json.Marshal([]any{err})
-	c.sock.Ack(ev.AckID, data)
+	return data
 }
 
 // firstArg is an event's first argument, raw (nil without one).

@@ -8,20 +8,23 @@ import (
 
 // Why an event was dropped rather than delivered.
 const (
-	dropRateLimited = iota // beyond the connection's event rate
+	dropRateLimited  = iota // beyond the connection's event rate
+	dropSlowConsumer        // a raw peer's queue was full: it is closed (the transport counts socket.io's)
+	dropOversize            // a raw frame beyond the message limit: it is closed (the transport counts socket.io's)
+	dropRedisBacklog        // more packets for other nodes than Redis took
 	dropReasons
 )
 
-var dropReasonNames = [dropReasons]string{dropRateLimited: "rate-limited"}
+var dropReasonNames = [dropReasons]string{
+	dropRateLimited: "rate-limited", dropSlowConsumer: "slow-consumer", dropOversize: "oversize",
+	dropRedisBacklog: "redis-backlog",
+}
 
 // counters count what the server did, for /readyz and /metrics. Each is
 // updated with one atomic add on the path that does the work.
 type counters struct {
 	connects, joins, relayed, delivered, recoveries atomic.Int64
 	drops                                           [dropReasons]atomic.Int64
-	// slowConsumers counts raw websocket peers closed for not reading;
-	// the transport counts socket.io's.
-	slowConsumers atomic.Int64
 
 	mu       sync.Mutex
 	refusals map[string]int64 // by error code

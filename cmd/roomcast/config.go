@@ -28,21 +28,32 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool)) (server.C
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	if err := applyEnv(fs, lookupEnv, func(string) bool { return true }); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.Validate()
+}
+
+// applyEnv sets each flag of fs that the command line did not give, and
+// that only accepts, from its ROOMCAST_* variable.
+func applyEnv(fs *flag.FlagSet, lookupEnv func(string) (string, bool), only func(flag string) bool) error {
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
-		name := envPrefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v, ok := lookupEnv(name); ok && !given[f.Name] && envErr == nil {
+		name := envName(f.Name)
+		if v, ok := lookupEnv(name); ok && !given[f.Name] && only(f.Name) && envErr == nil {
 			if err := fs.Set(f.Name, v); err != nil {
 				envErr = fmt.Errorf("%s: %v", name, err)
 			}
 		}
 	})
-	if envErr != nil {
-		return cfg, envErr
-	}
-	return cfg, cfg.Validate()
+	return envErr
+}
+
+// envName is the variable that stands in for a flag.
+func envName(flag string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 }
 
 // newFlagSet binds every flag to a field of cfg.
@@ -76,11 +87,22 @@ func newFlagSet(cfg *server.Config) *flag.FlagSet {
 	fs.DurationVar(&cfg.Recovery.Window, "recovery-window", cfg.Recovery.Window, "How long a socket.io 4.6+ client whose connection dropped is kept, so that it reconnects with its id, rooms and every event it missed; 0 turns recovery off.")
 	fs.IntVar(&cfg.Recovery.PeerBytes, "recovery-peer-bytes", cfg.Recovery.PeerBytes, "Most bytes of events kept for one dropped client; past it the client leaves its rooms at once.")
 	fs.Int64Var(&cfg.Recovery.TotalBytes, "recovery-total-bytes", cfg.Recovery.TotalBytes, "Most bytes of events kept for all dropped clients together.")
+	fs.StringVar(&cfg.RedisURL, "redis-url", cfg.RedisURL, "Share rooms with the other nodes using this Redis, e.g. redis://127.0.0.1:6379/0; unset, this node holds its rooms alone.")
 	fs.Func("ice-servers", "ICE servers handed to pages: comma-separated stun:/turn: URLs, or a JSON array of RTCIceServer objects ({urls, username, credential}). (default none)", iceServersSetter(&cfg.ICEServers))
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", cfg.MetricsAddr, "Serve /metrics (Prometheus) on this host:port instead of --addr, or nowhere with \"off\". Empty: on --addr.")
 	fs.BoolVar(&cfg.DebugEndpoints, "debug-endpoints", cfg.DebugEndpoints, "Serve /debug/pprof and /debug/vars (goroutines, memory). They expose internals: keep them off on public addresses.")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "Log format: text or json.")
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "Log level: debug, info, warn or error.")
+	bindTokenKeyFlags(fs, &cfg.RoomTokens)
+	fs.StringVar(&cfg.RoomTokens.PublicKeyFile, "room-token-public-key", cfg.RoomTokens.PublicKeyFile, "PEM file of an Ed25519 public key: EdDSA room tokens signed with its private key are accepted (rooms are then private).")
 	return fs
+}
+
+// bindTokenKeyFlags adds the flags of the HS256 room token secret, which
+// the server and `roomcast token` share.
+func bindTokenKeyFlags(fs *flag.FlagSet, t *server.RoomTokens) {
+	fs.StringVar(&t.Secret, "room-token-secret", t.Secret, fmt.Sprintf("Make rooms private: joining one needs a room token signed (HS256) with this secret, at least %d bytes.", server.MinTokenSecretBytes))
+	fs.StringVar(&t.SecretFile, "room-token-secret-file", t.SecretFile, "File holding the --room-token-secret (its trailing newline ignored), which keeps it out of the process list.")
 }
 
 // prefixSetter parses a comma-separated list of addresses and CIDR

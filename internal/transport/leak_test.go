@@ -114,7 +114,13 @@ func TestNoLeaks(t *testing.T) {
 		ts.client.CloseIdleConnections()
 		time.Sleep(5 * time.Millisecond) // polling the count, with a deadline
 	}
-	if st := ts.srv.Stats(); st.V3 != 0 || st.V4 != 0 || st.Polling != 0 || st.Websocket != 0 {
+	st := ts.srv.Stats()
+	if st.V3 != 0 || st.V4 != 0 || st.Polling != 0 || st.Websocket != 0 || len(st.Open) != 4 {
 		t.Fatalf("Stats() = %+v after every session ended", st)
+	}
+	for _, o := range st.Open {
+		if o.Count != 0 {
+			t.Fatalf("Stats().Open = %+v after every session ended", st.Open)
+		}
 	}
 }

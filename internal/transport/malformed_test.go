@@ -131,6 +131,7 @@ func TestMalformedInputClosesOnlyItsSession(t *testing.T) {
 				continue
 			}
 			t.Run(tt.name+"/"+v.name, func(t *testing.T) {
+				tooLarge := ts.srv.Stats().TooLarge
 				c := ts.open(t, v)
 				p := ts.connect(t, c, v, "")
 				switch {
@@ -154,6 +155,12 @@ func TestMalformedInputClosesOnlyItsSession(t *testing.T) {
 				}
 				if reason := p.waitDisconnect(t); reason != want {
 					t.Fatalf("Disconnect reason %q, want %q", reason, want)
+				}
+				if want == ReasonMessageTooLarge {
+					tooLarge++ // counted once, for /metrics
+				}
+				if got := ts.srv.Stats().TooLarge; got != tooLarge {
+					t.Errorf("Stats().TooLarge = %d, want %d", got, tooLarge)
 				}
 				p.noEvents(t)
 				bystander.send(t, txt(`42["echo","unharmed"]`))

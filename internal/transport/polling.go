@@ -15,29 +15,37 @@ const (
 	contentTypeBinary = "application/octet-stream"
 )
 
-// servePoll answers a GET: everything queued, at once or as soon as
-// something is queued. A session has one GET at a time; a second one
-// breaks the protocol's ordering and closes the session.
-func (s *session) servePoll(w http.ResponseWriter, r *http.Request) {
+// admitRequest checks a poll or a post of the session and marks it in
+// flight (inFlight, guarded by s.mu). Admitted, it returns with s.mu held;
+// refused, it has answered the request. A session has one of each at a
+// time: a second breaks the protocol's ordering and closes the session.
+func (s *session) admitRequest(w http.ResponseWriter, r *http.Request, what string, inFlight *bool) bool {
 	s.mu.Lock()
-	if s.closed {
+	switch {
+	case s.closed:
 		// Closed, its sid is about to leave the table: answer as if it had.
 		s.mu.Unlock()
-		s.srv.refuse(w, r, eio.UnknownSID, "a poll on a closed session")
-		return
-	}
-	if s.kind != kindPolling {
+		s.srv.refuse(w, r, eio.UnknownSID, "a "+what+" on a closed session")
+	case s.kind != kindPolling:
 		s.mu.Unlock()
-		s.srv.refuse(w, r, eio.BadRequest, "a poll on a session that is not polling")
-		return
-	}
-	if s.getWaiting {
+		s.srv.refuse(w, r, eio.BadRequest, "a "+what+" on a session that is not polling")
+	case *inFlight:
 		s.mu.Unlock()
 		s.close(ReasonParseError)
-		s.srv.refuse(w, r, eio.BadRequest, "overlapping polls")
+		s.srv.refuse(w, r, eio.BadRequest, "overlapping "+what+"s")
+	default:
+		*inFlight = true
+		return true
+	}
+	return false
+}
+
+// servePoll answers a GET: everything queued, at once or as soon as
+// something is queued.
+func (s *session) servePoll(w http.ResponseWriter, r *http.Request) {
+	if !s.admitRequest(w, r, "poll", &s.getWaiting) {
 		return
 	}
-	s.getWaiting = true
 	for s.out.empty() && !s.closed && !s.upgrading && s.kind == kindPolling {
 		s.mu.Unlock()
 		select {
@@ -120,28 +128,11 @@ func (s *session) framePacket(op byte, payload []byte) (eio.Packet, error) {
 	return eio.Packet{}, eio.ErrInvalid // close frames mean nothing to a poll
 }
 
-// servePost takes a POST: a payload of packets, handled in order. A session
-// has one POST at a time.
+// servePost takes a POST: a payload of packets, handled in order.
 func (s *session) servePost(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	if s.closed {
-		// Closed, its sid is about to leave the table: answer as if it had.
-		s.mu.Unlock()
-		s.srv.refuse(w, r, eio.UnknownSID, "a post on a closed session")
+	if !s.admitRequest(w, r, "post", &s.posting) {
 		return
 	}
-	if s.kind != kindPolling {
-		s.mu.Unlock()
-		s.srv.refuse(w, r, eio.BadRequest, "a post on a session that is not polling")
-		return
-	}
-	if s.posting {
-		s.mu.Unlock()
-		s.close(ReasonParseError)
-		s.srv.refuse(w, r, eio.BadRequest, "overlapping posts")
-		return
-	}
-	s.posting = true
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()

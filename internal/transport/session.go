@@ -143,6 +143,9 @@ func (s *session) close(reason string) {
 		return
 	}
 	s.closed, s.reason = true, reason
+	if reason == ReasonMessageTooLarge {
+		s.srv.stats.tooLarge.Add(1)
+	}
 	s.stopTimersLocked()
 	ws, probe := s.ws, s.probe
 	s.out.drop()

@@ -21,27 +21,42 @@ type Stats struct {
 	Refused int64
 	// Upgrades counts polling sessions that moved to a websocket.
 	Upgrades int64
+	// TooLarge counts sessions closed for a message or polling body beyond
+	// MaxPayload (ReasonMessageTooLarge).
+	TooLarge int64
+	// Open counts the open sessions of each transport and Engine.IO
+	// version, every combination, in a fixed order.
+	Open []OpenSessions
+}
+
+// OpenSessions counts the open sessions of one transport and version.
+type OpenSessions struct {
+	Transport string // "polling" or "websocket"
+	EIO       int    // 3 or 4
+	Count     int64
 }
 
 // Sessions is the number of open sessions.
 func (s Stats) Sessions() int64 { return s.Polling + s.Websocket }
 
 type counters struct {
-	byKind                                            [2]atomic.Int64
-	byVersion                                         [2]atomic.Int64 // V3, V4
-	slowConsumers, stalledConnects, refused, upgrades atomic.Int64
+	open                                                        [2][2]atomic.Int64 // by kind, then version (V3, V4)
+	slowConsumers, stalledConnects, refused, upgrades, tooLarge atomic.Int64
 }
+
+// versions are the Engine.IO versions, in the order of counters.open.
+var versions = [2]eio.Version{eio.V3, eio.V4}
 
 func versionIndex(v eio.Version) int { return int(v) - int(eio.V3) }
 
 func (c *counters) opened(s *session) {
-	c.byKind[s.kind].Add(1)
-	c.byVersion[versionIndex(s.version)].Add(1)
+	c.open[s.kind][versionIndex(s.version)].Add(1)
 }
 
-func (c *counters) upgraded(*session) {
-	c.byKind[kindPolling].Add(-1)
-	c.byKind[kindWebsocket].Add(1)
+func (c *counters) upgraded(s *session) {
+	v := versionIndex(s.version)
+	c.open[kindPolling][v].Add(-1)
+	c.open[kindWebsocket][v].Add(1)
 	c.upgrades.Add(1)
 }
 
@@ -49,17 +64,31 @@ func (c *counters) closed(s *session) {
 	s.mu.Lock()
 	k := s.kind
 	s.mu.Unlock()
-	c.byKind[k].Add(-1)
-	c.byVersion[versionIndex(s.version)].Add(-1)
+	c.open[k][versionIndex(s.version)].Add(-1)
 }
 
 // Stats reads the counters.
 func (srv *Server) Stats() Stats {
 	c := &srv.stats
-	return Stats{
-		Polling: c.byKind[kindPolling].Load(), Websocket: c.byKind[kindWebsocket].Load(),
-		V3: c.byVersion[0].Load(), V4: c.byVersion[1].Load(),
+	st := Stats{
 		SlowConsumers: c.slowConsumers.Load(), StalledConnects: c.stalledConnects.Load(),
-		Refused: c.refused.Load(), Upgrades: c.upgrades.Load(),
+		Refused: c.refused.Load(), Upgrades: c.upgrades.Load(), TooLarge: c.tooLarge.Load(),
 	}
+	for k := range c.open {
+		for v := range c.open[k] {
+			n := c.open[k][v].Load()
+			st.Open = append(st.Open, OpenSessions{Transport: kind(k).String(), EIO: int(versions[v]), Count: n})
+			if kind(k) == kindPolling {
+				st.Polling += n
+			} else {
+				st.Websocket += n
+			}
+			if versions[v] == eio.V3 {
+				st.V3 += n
+			} else {
+				st.V4 += n
+			}
+		}
+	}
+	return st
 }

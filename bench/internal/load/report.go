@@ -84,7 +84,12 @@ func (rep *Report) Markdown() string {
 		for i := range rep.Setups {
 			su := &rep.Setups[i]
 			if su.Versus != nil && rep.ran(su.Key) {
-				goals = append(goals, rep.versusTable(&b, su, metrics)...)
+				goals = append(goals, rep.versusTable(&b, su, su.Versus, metrics)...)
+			}
+			for j := range su.Also {
+				if v := &su.Also[j]; rep.ran(su.Key) && rep.ran(v.Setup) {
+					goals = append(goals, rep.versusTable(&b, su, v, metrics)...)
+				}
 			}
 		}
 		if rep.ran("null") {
@@ -120,7 +125,7 @@ func (rep *Report) ran(key string) bool {
 // that it renders with the current tables.
 func (rep *Report) AdoptCurrentSetups() {
 	for _, su := range rep.Setups {
-		if su.Versus != nil || su.Baseline {
+		if su.Versus != nil || len(su.Also) > 0 || su.Baseline {
 			return
 		}
 	}
@@ -128,7 +133,7 @@ func (rep *Report) AdoptCurrentSetups() {
 	for i := range rep.Setups {
 		for _, c := range current {
 			if c.Key == rep.Setups[i].Key {
-				rep.Setups[i].Versus, rep.Setups[i].Baseline = c.Versus, c.Baseline
+				rep.Setups[i].Versus, rep.Setups[i].Also, rep.Setups[i].Baseline = c.Versus, c.Also, c.Baseline
 			}
 		}
 	}

@@ -179,7 +179,7 @@ func TestAdoptCurrentSetups(t *testing.T) {
 	want := rep.Markdown()
 	for i := range rep.Setups {
 		if rep.Setups[i].Key != recoverySetup.Key {
-			rep.Setups[i].Versus, rep.Setups[i].Baseline = nil, false
+			rep.Setups[i].Versus, rep.Setups[i].Also, rep.Setups[i].Baseline = nil, nil, false
 		}
 	}
 	recovery := rep.Setups[len(rep.Setups)-1]
@@ -196,5 +196,33 @@ func TestAdoptCurrentSetups(t *testing.T) {
 	rep.AdoptCurrentSetups()
 	if rep.Setups[1].Versus.Title != "Mine" {
 		t.Errorf("AdoptCurrentSetups replaced a report's own table")
+	}
+}
+
+// A setup's further table (Also) shows once the setup it is compared with
+// has run too, with its goals among the targets.
+func TestAlsoTable(t *testing.T) {
+	rep := testReport()
+	const title = "## The cost of connection state recovery (on by default; 1 core)"
+	if md := rep.Markdown(); strings.Contains(md, title) {
+		t.Errorf("a table against a setup that did not run:\n%s", md)
+	}
+	rep.Runs = append(rep.Runs, Measurement{Setup: "roomcast-norecovery", Scenario: "pairs", Quiet: true, Result: Result{Scenario: "pairs",
+		Relay: relayOf([]StepResult{step(4000, "", true, 5, 0.6), step(6500, "", true, 60, 0.9)}, 1, -1, -1)}})
+	md := rep.Markdown()
+	for _, want := range []string{
+		title,
+		"| metric | roomcast, 1 core | roomcast, recovery off, 1 core | reference, 1 core | roomcast, 1 core / roomcast, recovery off, 1 core | target | met |",
+		"| pairs: max sustained delivered events/s | 6,000 | 6,500 | 20,000 | 0.92× | ≥ 0.9× | yes |",
+		"| roomcast, 1 core / roomcast, recovery off, 1 core | pairs: max sustained delivered events/s ≥ 0.9× | 6,000 vs 6,500: 0.92× | yes |",
+		"| roomcast, 1 core / roomcast, recovery off, 1 core | classroom: max sustained delivered events/s ≥ 0.9× | not measured | – |",
+		"3 of 12 targets met.",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("Markdown lacks %q:\n%s", want, md)
+		}
+	}
+	if strings.Count(md, "## Per core") != 1 {
+		t.Errorf("the setup's own table is not there once:\n%s", md)
 	}
 }

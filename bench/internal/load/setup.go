@@ -49,6 +49,9 @@ type Setup struct {
 	// Versus, when set, gives the setup a table of its own in the report:
 	// its figures against another setup's, with goals for some ratios.
 	Versus *Versus `json:"versus,omitempty"`
+	// Also are more tables of the setup, each against another setup as
+	// Versus is, shown when both setups ran. Default none.
+	Also []Versus `json:"also,omitempty"`
 }
 
 // Versus is a comparison of a setup with another one.
@@ -112,7 +115,15 @@ func Setups() []Setup {
 				MetricP99SameRate:         AtMost(1),
 				MetricIdleRSS:             AtMost(1),
 				MetricStormAllAcked:       AtMost(1),
-			}}},
+			}},
+			// socket.io's own recovery keeps every broadcast for the whole
+			// window, which costs its relay two thirds of its throughput;
+			// roomcast's keeps per peer only its last packets while it is
+			// connected, and must cost at most a tenth.
+			Also: []Versus{{Setup: "roomcast-norecovery", Title: "The cost of connection state recovery (on by default; 1 core)",
+				Goals: map[string]Goal{MetricMaxSustained: AtLeast(0.9)}}}},
+		{Key: "roomcast-norecovery", Label: "roomcast, recovery off, 1 core", Server: ServerRoomcast, CPUs: "0",
+			Args: []string{"--recovery-window", "0"}, Scenarios: relayScenarios},
 		{Key: "roomcast-all", Label: "roomcast, all cores", Server: ServerRoomcast, Scenarios: []string{"pairs", "classroom", "storm"},
 			Versus: &Versus{Setup: "reference", Title: "Per machine (roomcast on all cores; the reference is single-threaded)",
 				Goals: map[string]Goal{MetricMaxSustained: AtLeast(3.5)}}},

@@ -76,15 +76,18 @@ func TestSetups(t *testing.T) {
 		known[m.id] = true
 	}
 	for _, su := range setups {
-		if su.Versus == nil {
-			continue
+		tables := append([]Versus(nil), su.Also...)
+		if su.Versus != nil {
+			tables = append(tables, *su.Versus)
 		}
-		if !keys[su.Versus.Setup] {
-			t.Errorf("%s is compared with %q, which is no setup", su.Key, su.Versus.Setup)
-		}
-		for id := range su.Versus.Goals {
-			if !known[id] {
-				t.Errorf("%s has a goal for %q, which is no metric", su.Key, id)
+		for _, v := range tables {
+			if !keys[v.Setup] || v.Setup == su.Key {
+				t.Errorf("%s is compared with %q, which is no other setup", su.Key, v.Setup)
+			}
+			for id := range v.Goals {
+				if !known[id] {
+					t.Errorf("%s has a goal for %q, which is no metric", su.Key, id)
+				}
 			}
 		}
 	}

@@ -63,10 +63,10 @@ func (rep *Report) cell(key string, m metric) cell {
 	return c
 }
 
-// versusColumns are the setups of su's table: su, the one it is compared
-// with, and the baseline for context when that is neither.
-func (rep *Report) versusColumns(su *Setup) []string {
-	cols := []string{su.Key, su.Versus.Setup}
+// versusColumns are the setups of su's table v: su, the one it is
+// compared with, and the baseline for context when that is neither.
+func (rep *Report) versusColumns(su *Setup, v *Versus) []string {
+	cols := []string{su.Key, v.Setup}
 	for _, other := range rep.Setups {
 		if other.Baseline && !slices.Contains(cols, other.Key) {
 			cols = append(cols, other.Key)
@@ -95,10 +95,10 @@ func (rep *Report) ratioLabel(of, to string) string {
 	return a.Server + " / " + c.Server
 }
 
-// versusTable renders su's table (its Versus) and returns its goals.
-func (rep *Report) versusTable(b *strings.Builder, su *Setup, metrics []metric) []goalRow {
-	v := su.Versus
-	cols := rep.versusColumns(su)
+// versusTable renders su's table v (its Versus, or one of Also) and
+// returns its goals.
+func (rep *Report) versusTable(b *strings.Builder, su *Setup, v *Versus, metrics []metric) []goalRow {
+	cols := rep.versusColumns(su, v)
 	labels := make([]string, len(cols))
 	for i, k := range cols {
 		labels[i] = rep.label(k)

@@ -119,10 +119,11 @@ func TestSlowReaderIsCutOffWithoutSlowingItsRoom(t *testing.T) {
 }
 
 // slowMemberBound is how much may be sent to a member that never reads
-// before it is cut off: its queue, the socket buffers on the way, and the
+// before it is cut off: its queue, the batch its writer took from the
+// queue (at most a queue's worth), the socket buffers on the way, and the
 // messages the sender is ahead.
 func slowMemberBound(t *testing.T) int {
-	return queueBound + maxSendBuffer(t) + 2*slowReceiveBuffer + 2*relayWindow*bigFrame
+	return 2*queueBound + maxSendBuffer(t) + 2*slowReceiveBuffer + 2*relayWindow*bigFrame
 }
 
 // relayPastSlowMember sends messages until the slow member is cut off

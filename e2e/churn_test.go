@@ -104,7 +104,10 @@ func churnOfficial(t *testing.T, d *driver, s *server, prefix string, n int) {
 	for first := 0; first < n; first += officialBatch {
 		batch := make([]*peer, 0, officialBatch)
 		for i := first; i < min(first+officialBatch, n); i++ {
-			transport := map[bool]string{true: "websocket", false: "polling"}[i%2 == 0]
+			transport := "websocket"
+			if i%2 == 1 {
+				transport = "polling"
+			}
 			batch = append(batch, d.dial(s, fmt.Sprintf("%s%d", prefix, i), clientV4, withTransport(inRoom("churn"), transport)))
 		}
 		ids := make([]int, len(batch))

@@ -241,10 +241,6 @@ type refusal struct {
 
 func (r *refusal) Error() string { return fmt.Sprintf("HTTP %d %s", r.status, r.body) }
 
-// pollClient makes each request on a connection of its own: a descriptor
-// count then shows what the server holds, not an idle keep-alive.
-var pollClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: waitTimeout}
-
 // openPollingSession makes the polling handshake with header.
 func openPollingSession(s *server, query string, header http.Header) (*pollSession, error) {
 	base := fmt.Sprintf("http://%s/socket.io/?EIO=4&transport=polling%s", s.Addr, query)
@@ -321,7 +317,8 @@ func pollRequest(method, url, body string, header http.Header) (status int, answ
 	if method == http.MethodPost {
 		req.Header.Set("Content-Type", "text/plain;charset=UTF-8")
 	}
-	res, err := pollClient.Do(req)
+	res, err := oneShot.Do(req) // no keep-alive left behind for a descriptor count
+
 	if err != nil {
 		return 0, "", err
 	}

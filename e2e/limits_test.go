@@ -141,6 +141,8 @@ func TestEventRateLimit(t *testing.T) {
 	a := d.connect(s, "a", clientV4, opts)
 	b := d.connect(s, "b", clientV4, inRoom("rate"))
 
+	// The excess begins, in the server, after this.
+	start := time.Now()
 	ids := make([]int, burst+1)
 	for i := range ids {
 		ids[i] = a.ask("ice", map[string]any{"seq": i})
@@ -158,12 +160,11 @@ func TestEventRateLimit(t *testing.T) {
 	}
 
 	// Keep exceeding the rate until the server disconnects the client.
-	start := time.Now()
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for !a.disconnected() {
 		if time.Since(start) > waitTimeout {
-			t.Fatalf("still connected %v after exceeding the rate for --max-excess 2s", waitTimeout)
+			t.Fatalf("still connected %v after exceeding the rate, --max-excess is 2s", waitTimeout)
 		}
 		a.emit("roomcast-test-excess")
 		<-tick.C

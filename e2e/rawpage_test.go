@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/roomcast/roomcast/rooms"
 )
 
 // rawPage is a connection to the raw WebSocket endpoint (/ws), as the
@@ -40,8 +41,22 @@ func rawPageIn(t *testing.T, s *server, room, id string) *rawPage {
 		t.Fatalf("raw page %s: %v", id, err)
 	}
 	t.Cleanup(func() { p.conn.Close() })
-	p.sendJSON(t, map[string]any{"inst": "init", "id": id})
+	p.init(t, id)
 	return p
+}
+
+// init names the page and returns once the server has: init has no
+// answer, but a frame after it does, and a page's frames are handled in
+// order. Until then, a frame sent to id by another page may find nobody.
+func (p *rawPage) init(t *testing.T, id string) {
+	t.Helper()
+	p.sendJSON(t, map[string]any{"inst": "init", "id": id})
+	p.sendJSON(t, map[string]any{"inst": "roomcast-test-barrier"})
+	frame, closed, err := p.read()
+	var e rawError
+	if err != nil || closed || json.Unmarshal([]byte(frame), &e) != nil || e.Code != rooms.CodeUnknownEvent {
+		t.Fatalf("raw page %s: barrier answered %q (closed %v, %v), want %s", id, frame, closed, err, rooms.CodeUnknownEvent)
+	}
 }
 
 func (p *rawPage) sendText(t *testing.T, frame string) {

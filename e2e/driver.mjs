@@ -3,6 +3,8 @@
 // It reads one JSON command per line on stdin and writes one JSON report per
 // line on stdout. Every report names the peer it concerns.
 //   {op:"connect", peer, url, client:"v4"|"v3"|"v2"|"v1"|"bundle", opts}
+//     (opts.localAddress: connect from that address, e.g. 127.0.1.1, as a
+//     client of another machine would behind a proxy that hashes addresses)
 //   {op:"emit", peer, event, args, ack?: n}   (ack: report {type:"ack", ack:n, args})
 //   {op:"burst", peer, event, count, payload} (count emits of {...payload, seq:i}, back to back)
 //   {op:"close", peer}
@@ -18,6 +20,7 @@
 // Binary data crosses the JSON lines as {"$binary": "<base64>"}: such an
 // argument (or a value nested in one) is emitted as a Buffer, and every
 // Buffer, ArrayBuffer or typed array a client receives is reported so.
+import http from "node:http";
 import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
 import vm from "node:vm";
@@ -68,6 +71,10 @@ async function loadBundle(url) {
 
 async function connect({ peer, url, client = "v4", opts = {} }) {
   const io = client === "bundle" ? await loadBundle(url) : clients[client]();
+  if (opts.localAddress) {
+    // Polling requests go through the agent; websockets take the address too.
+    opts = { ...opts, agent: new http.Agent({ localAddress: opts.localAddress, keepAlive: true }) };
+  }
   const socket = io(url, { forceNew: true, reconnection: false, ...opts });
   sockets.set(peer, socket);
   const manager = socket.io;

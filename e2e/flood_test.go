@@ -203,7 +203,7 @@ func slowSocketIORoom(t *testing.T, s *server) slowRoom {
 // slowRawRoom: three raw pages in a room; the sender sends each message
 // to the slow page, and a numbered one to the reader.
 func slowRawRoom(t *testing.T, s *server) slowRoom {
-	slow, err := dialRawPage(s, "slow", neverReadingDialer, nil)
+	slow, err := openRawPage(s, "slow", neverReadingDialer, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -276,7 +276,7 @@ var connectionKinds = []struct {
 		return w.close, nil
 	}},
 	{"raw endpoint", func(s *server, h http.Header) (func(), error) {
-		p, err := dialRawPage(s, "lobby", websocket.DefaultDialer, h)
+		p, err := openRawPage(s, "lobby", websocket.DefaultDialer, h)
 		if err != nil {
 			return nil, err
 		}

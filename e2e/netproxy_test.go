@@ -66,7 +66,10 @@ func (p *netProxy) accept() {
 			c.Close() // as a network that is down: the client's attempt fails
 			continue
 		}
-		up, err := net.Dial("tcp", p.target)
+		p.mu.Lock()
+		target := p.target
+		p.mu.Unlock()
+		up, err := net.Dial("tcp", target)
 		if err != nil {
 			p.t.Errorf("proxy: dialing the server: %v", err)
 			c.Close()
@@ -139,6 +142,14 @@ func (p *netProxy) strand() {
 		l.stranded = true
 		l.client.Close()
 	}
+}
+
+// retarget sends the connections the proxy takes from now on to another
+// server, as a load balancer that moved a client to another node.
+func (p *netProxy) retarget(s *server) {
+	p.mu.Lock()
+	p.target = s.Addr
+	p.mu.Unlock()
 }
 
 // release lets new connections through again.

@@ -20,8 +20,9 @@ type rawPage struct {
 	status int // the close code, once closed
 }
 
-// dialRawPage connects to /ws?room=room with dialer and header.
-func dialRawPage(s *server, room string, dialer *websocket.Dialer, header http.Header) (*rawPage, error) {
+// openRawPage connects to /ws?room=room with dialer and header, and
+// returns the answer to a refused upgrade as a *refusal.
+func openRawPage(s *server, room string, dialer *websocket.Dialer, header http.Header) (*rawPage, error) {
 	conn, res, err := dialer.Dial(fmt.Sprintf("ws://%s/ws?room=%s", s.Addr, room), header)
 	if err != nil {
 		if res != nil {
@@ -33,10 +34,10 @@ func dialRawPage(s *server, room string, dialer *websocket.Dialer, header http.H
 	return &rawPage{conn: conn}, nil
 }
 
-// rawPageIn is dialRawPage for a test, with the inst dialect's init.
+// rawPageIn is openRawPage for a test, with the inst dialect's init.
 func rawPageIn(t *testing.T, s *server, room, id string) *rawPage {
 	t.Helper()
-	p, err := dialRawPage(s, room, websocket.DefaultDialer, nil)
+	p, err := openRawPage(s, room, websocket.DefaultDialer, nil)
 	if err != nil {
 		t.Fatalf("raw page %s: %v", id, err)
 	}

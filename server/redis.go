@@ -114,7 +114,9 @@ func newRedisBroker(url string, l local, drops *counters, log *slog.Logger) (*re
 	go b.publisher()
 	go b.sub.run()
 	go b.heartbeat()
-	b.checkIn()
+	if b.checkIn() {
+		b.up.Store(true)
+	}
 	b.log.Info("sharing rooms through redis", "addr", opts.Addr)
 	return b, nil
 }

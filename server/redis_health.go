@@ -11,9 +11,10 @@ import (
 // every heartbeat, reaps the nodes whose key expired, and after an outage
 // puts its own part of the state back.
 
-// checkIn registers the node and its alive key; a failure only means Redis
-// is away, which the heartbeat keeps trying.
-func (b *redisBroker) checkIn() {
+// checkIn registers the node and renews its alive key, and reports whether
+// Redis answered; a failure only means Redis is away, which the heartbeat
+// keeps trying.
+func (b *redisBroker) checkIn() bool {
 	ctx, cancel := context.WithTimeout(b.ctx, redisTimeout)
 	defer cancel()
 	pipe := b.rdb.TxPipeline()
@@ -21,9 +22,9 @@ func (b *redisBroker) checkIn() {
 	pipe.Set(ctx, aliveKeyPrefix+b.node, "1", aliveTTL)
 	if _, err := pipe.Exec(ctx); err != nil {
 		b.failed(err)
-		return
+		return false
 	}
-	b.up.Store(true)
+	return true
 }
 
 // heartbeat renews the alive key and reaps dead nodes until the broker
@@ -38,8 +39,10 @@ func (b *redisBroker) heartbeat() {
 			return
 		case <-tick.C:
 		}
-		b.checkIn()
-		if b.up.Load() && b.outageLogged.Load() {
+		answered := b.checkIn()
+		// Back from an outage only once the subscription is too: until
+		// then, packets of the other nodes would not reach this one.
+		if answered && !b.up.Load() && b.sub.live.Load() {
 			b.recovered()
 		}
 		if b.up.Load() {
@@ -117,9 +120,10 @@ func (b *redisBroker) announceGone(id rooms.PeerID, keys []rooms.RoomKey) {
 	}
 }
 
-// recovered runs once Redis answers again after an outage: the node puts
-// its members, names and alive key back (a Redis that restarted empty has
-// lost them) before new decisions rely on them.
+// recovered runs once Redis answers again after an outage and the node is
+// subscribed again: the node puts its members, names and alive key back (a
+// Redis that restarted empty has lost them), and only then is up: readiness
+// says so, and new decisions rely on Redis again.
 func (b *redisBroker) recovered() {
 	b.outageMu.Lock()
 	defer b.outageMu.Unlock()

@@ -2,6 +2,7 @@ package server
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -20,6 +21,9 @@ const (
 type subscriber struct {
 	b  *redisBroker
 	ps *redis.PubSub
+	// live is set once Redis has confirmed a subscription of the current
+	// connection: false at the start and from a lost connection on.
+	live atomic.Bool
 
 	mu      sync.Mutex
 	rooms   map[rooms.RoomKey]bool
@@ -86,6 +90,7 @@ func (s *subscriber) run() {
 		}
 		if err != nil {
 			s.b.failed(err)
+			s.live.Store(false)
 			lost = true
 			select {
 			case <-time.After(backoff):
@@ -99,6 +104,7 @@ func (s *subscriber) run() {
 		switch m := msg.(type) {
 		case *redis.Subscription:
 			s.confirmed(m.Channel)
+			s.live.Store(true)
 			if lost {
 				lost = false
 				go s.b.recovered()

@@ -19,10 +19,11 @@ import (
 
 func compareCmd(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("compare", flag.ExitOnError)
-	smoke := fs.Bool("smoke", false, "correctness only: small fixed loads against both servers, ~20 s")
+	smoke := fs.Bool("smoke", false, "correctness only: small fixed loads against roomcast, two roomcast nodes with Redis and the reference, ~20 s")
 	out := fs.String("out", "", "write the Markdown table here, and the raw results next to it as .json (default bench/results/latest.md; none with --smoke)")
 	roomcast := fs.String("roomcast", "bin/roomcast", "the roomcast binary")
 	node := fs.String("node", "node", "the node binary")
+	redisServer := fs.String("redis-server", "redis-server", "the redis-server binary, for the setups of several nodes sharing rooms")
 	reference := fs.String("reference", "bench/reference/server.mjs", "the Node.js reference server")
 	only := fs.String("setups", "", "comma-separated setup keys to run (default all: "+strings.Join(setupKeys(), ", ")+")")
 	scenarios := fs.String("scenarios", "", "comma-separated scenarios to run (default all: "+strings.Join(load.Scenarios, ", ")+")")
@@ -72,6 +73,14 @@ func compareCmd(ctx context.Context, args []string) error {
 		}
 		setups = keep
 	}
+	for _, su := range setups {
+		if su.Redis {
+			if _, err := exec.LookPath(*redisServer); err != nil {
+				return fmt.Errorf("setup %s needs redis-server (Debian package redis-server, or --setups without it): %w", su.Key, err)
+			}
+			break
+		}
+	}
 	var scenarioList []string
 	if *scenarios != "" {
 		for _, sc := range strings.Split(*scenarios, ",") {
@@ -94,7 +103,7 @@ func compareCmd(ctx context.Context, args []string) error {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	rep, err := load.Compare(ctx, load.CompareOptions{
-		Roomcast: *roomcast, Node: *node, Reference: *reference, Generator: self,
+		Roomcast: *roomcast, Node: *node, Reference: *reference, Generator: self, RedisServer: *redisServer,
 		Pin: pin, Smoke: *smoke, Setups: setups, Scenarios: scenarioList, Log: os.Stderr,
 		QuietWait: *quiet, QuietBudget: *quietBudget, Budget: *budget, OptionalReserve: 150 * time.Second,
 	})

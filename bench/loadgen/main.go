@@ -9,9 +9,10 @@
 //	    print the Markdown of saved results again
 //	loadgen nullserver [--addr 127.0.0.1:0]
 //	    the null relay: the least a server can do, to calibrate the generator
-//	loadgen run --scenario pairs|classroom|idle|storm --addr 127.0.0.1:PORT[,...] [--pid N[,...]] [--smoke] [--json]
+//	loadgen run --scenario pairs|classroom|idle|storm --addr 127.0.0.1:PORT[,...] [--pid N[,...]] [--redis-pid N] [--smoke] [--json]
 //	    one scenario against a running server, or against several nodes that
-//	    each room's members are spread over (pids: for their CPU and RSS)
+//	    each room's members are spread over (pids: for their CPU and RSS;
+//	    redis-pid: the Redis they share rooms through, for its CPU)
 //
 // Loopback addresses only.
 package main
@@ -101,7 +102,7 @@ func nullCmd(args []string) error {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: loadgen compare [--smoke] [--out FILE] | loadgen run --scenario NAME --addr HOST:PORT[,...] [--pid N[,...]] [--smoke] [--json] | loadgen report FILE.json | loadgen nullserver [--addr 127.0.0.1:0]")
+	fmt.Fprintln(os.Stderr, "usage: loadgen compare [--smoke] [--out FILE] | loadgen run --scenario NAME --addr HOST:PORT[,...] [--pid N[,...]] [--redis-pid N] [--smoke] [--json] | loadgen report FILE.json | loadgen nullserver [--addr 127.0.0.1:0]")
 	os.Exit(2)
 }
 
@@ -110,6 +111,7 @@ func runCmd(ctx context.Context, args []string) error {
 	scenario := fs.String("scenario", "pairs", "pairs, classroom, idle or storm")
 	addr := fs.String("addr", "", "the server, host:port on loopback; several, comma-separated, spread each room's members over them")
 	pid := fs.String("pid", "", "the servers' pids, comma-separated, for their CPU time and RSS")
+	redisPID := fs.Int("redis-pid", 0, "relay scenarios: the pid of the redis-server the servers share rooms through, for its CPU time")
 	smoke := fs.Bool("smoke", false, "the smoke profile: small, fixed rates")
 	asJSON := fs.Bool("json", false, "print the result as JSON on stdout")
 	limit := fs.Duration("timeout", 5*time.Minute, "give up after this long")
@@ -163,6 +165,7 @@ func runCmd(ctx context.Context, args []string) error {
 			cfg.StartRate = *startRate
 		}
 		cfg.SameRate = *sameRate
+		cfg.RedisPID = *redisPID
 		if *rates != "" {
 			cfg.Rates, cfg.HalfRun = nil, false
 			for _, f := range strings.Split(*rates, ",") {

@@ -15,8 +15,10 @@ import (
 // bench-smoke` runs, against a real roomcast and against the Node.js
 // reference: every relayed event must arrive exactly once, in order, in its
 // room only, every relay and join must be acked, every idle connection kept.
-// Then the generator's side of a multi-node setup, against two roomcast
-// processes that share nothing (spreadOverNodes). No timing is asserted.
+// Then the same against two roomcast nodes sharing rooms through a
+// redis-server, as the two-node setup runs (acrossNodes); and the
+// generator's side of a multi-node setup, against two roomcast processes
+// that share nothing (spreadOverNodes). No timing is asserted.
 func TestSmoke(t *testing.T) {
 	// Building roomcast (race-built when the tests are) is not part of the
 	// budget: with a cold build cache it alone can take longer.
@@ -55,12 +57,48 @@ func TestSmoke(t *testing.T) {
 		})
 		smoke(ctx, t, []string{srv.Addr})
 	})
+	t.Run("roomcast, two nodes sharing rooms through redis", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), budget)
+		defer cancel()
+		redis := roomcasttest.StartRedis(t)
+		nodes := roomcasttest.StartNodes(t, bin, redis, 2, "--max-connections-per-ip", "0")
+		acrossNodes(ctx, t, nodes, redis.PID)
+	})
 	t.Run("roomcast, two nodes sharing nothing", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), budget)
 		defer cancel()
 		a, b := roomcasttest.Start(t, bin, "--max-connections-per-ip", "0"), roomcasttest.Start(t, bin, "--max-connections-per-ip", "0")
 		spreadOverNodes(ctx, t, []string{a.Addr, b.Addr})
 	})
+}
+
+// acrossNodes runs the smoke's relay scenarios against nodes that share
+// rooms, measuring Redis as the two-node setup does: every event reaches the
+// whole room, once, in order, whichever node its members are on, and the
+// steps report Redis's CPU.
+func acrossNodes(ctx context.Context, t *testing.T, nodes []*roomcasttest.Server, redisPID int) {
+	t.Helper()
+	var addrs []string
+	var pids []int
+	for _, n := range nodes {
+		addrs, pids = append(addrs, n.Addr), append(pids, n.PID)
+	}
+	profile := load.SmokeProfile()
+	for _, cfg := range []load.RelayConfig{profile.Pairs, profile.Classroom} {
+		cfg.ServerPIDs, cfg.RedisPID, cfg.Log = pids, redisPID, testLog{t}
+		res, err := load.RunRelay(ctx, addrs, cfg)
+		if err != nil {
+			t.Fatalf("%s: %v", cfg.Name, err)
+		}
+		for _, p := range load.SmokeProblems(load.Result{Scenario: cfg.Name, Relay: res}) {
+			t.Error(p)
+		}
+		for _, s := range res.Steps {
+			if s.CPU.Redis == nil || *s.CPU.Redis < 0 || s.CPU.Server < 0 {
+				t.Errorf("%s: step CPU %+v, want the nodes' and Redis's", cfg.Name, s.CPU)
+			}
+		}
+	}
 }
 
 // spreadOverNodes checks the generator's side of a multi-node setup against

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -42,6 +43,7 @@ type Proc struct {
 	cmd    *exec.Cmd
 	exited chan struct{}
 	err    error
+	killed atomic.Bool // by Kill, on purpose
 
 	mu   sync.Mutex
 	logs []string
@@ -147,9 +149,24 @@ func (p *Proc) Alive() bool {
 	}
 }
 
+// Kill ends the server with SIGKILL, as a crash or a lost machine would, and
+// waits until it is gone; Stop then has nothing to report.
+func (p *Proc) Kill() error {
+	p.killed.Store(true)
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil && p.Alive() {
+		return err
+	}
+	<-p.exited
+	return nil
+}
+
 // Stop sends SIGTERM, waits up to stopTimeout, then kills. It reports a server that
 // had exited on its own, or did not exit cleanly.
 func (p *Proc) Stop() error {
+	if p.killed.Load() {
+		<-p.exited
+		return nil
+	}
 	if !p.Alive() {
 		return fmt.Errorf("server exited during the run: %v\n%s", p.err, p.Logs())
 	}

@@ -3,6 +3,8 @@ package roomcasttest
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
 	"testing"
 )
 
@@ -22,6 +24,9 @@ type Readiness struct {
 	// namespace; SlowConsumers those closed because they read too slowly.
 	StalledConnects int `json:"stalled_connects"`
 	SlowConsumers   int `json:"slow_consumers"`
+	// Redis is "up" or "down" on a node started with --redis-url (down
+	// with 503 and status "redis unreachable"), absent otherwise.
+	Redis string `json:"redis,omitempty"`
 }
 
 // Occupancy is the part of a Readiness that must be zero once every client
@@ -33,10 +38,30 @@ func (r Readiness) Occupancy() Occupancy {
 	return Occupancy{Peers: r.Peers, Rooms: r.Rooms, Sessions: r.Sessions}
 }
 
-// Readiness reads /readyz.
+// Readiness reads /readyz, which must answer 200.
 func (s *Server) Readiness(t testing.TB) Readiness {
 	t.Helper()
-	body := s.get(t, "/readyz")
+	return decodeReadiness(t, s.get(t, "/readyz"))
+}
+
+// ReadinessStatus reads /readyz whether it answers 200 or 503, and returns
+// the status code with the answer.
+func (s *Server) ReadinessStatus(t testing.TB) (int, Readiness) {
+	t.Helper()
+	res, err := http.Get(s.URL + "/readyz")
+	if err != nil {
+		t.Fatalf("GET /readyz: %v", err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != http.StatusOK && res.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("GET /readyz: %d %s %v", res.StatusCode, body, err)
+	}
+	return res.StatusCode, decodeReadiness(t, body)
+}
+
+func decodeReadiness(t testing.TB, body []byte) Readiness {
+	t.Helper()
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	var r Readiness

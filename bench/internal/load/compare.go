@@ -24,6 +24,8 @@ type CompareOptions struct {
 	Node      string // the node binary
 	Reference string // bench/reference/server.mjs
 	Generator string // this program, run as `Generator run ...` for each scenario
+	// RedisServer is the redis-server binary, for the setups with Redis.
+	RedisServer string
 	// Pin runs each server on the cores its setup names and the generator on
 	// core 1, with taskset.
 	Pin   bool
@@ -151,6 +153,8 @@ type runPlan struct {
 	// sameRate, when set, is held for one more step: the baseline's
 	// half-load rate.
 	sameRate float64
+	// redisPID, when set, is the redis-server of the run, measured apart.
+	redisPID int
 }
 
 // generatorArgs are the arguments of `loadgen run` for one run against the
@@ -170,6 +174,9 @@ func generatorArgs(scenario string, addrs []string, pids []int, smoke bool, plan
 	if plan.sameRate > 0 && slices.Contains(relayScenarios, scenario) {
 		args = append(args, "--same-rate", fmt.Sprint(plan.sameRate))
 	}
+	if plan.redisPID > 0 {
+		args = append(args, "--redis-pid", strconv.Itoa(plan.redisPID))
+	}
 	return args
 }
 
@@ -181,12 +188,13 @@ func joinInts(ns []int) string {
 	return strings.Join(s, ",")
 }
 
-// startNodes starts the setup's server processes.
-func startNodes(o CompareOptions, su Setup) ([]*proc.Proc, error) {
+// startNodes starts the setup's server processes, with extra flags.
+func startNodes(o CompareOptions, su Setup, extra ...string) ([]*proc.Proc, error) {
 	spec, err := su.spec(o)
 	if err != nil {
 		return nil, err
 	}
+	spec.Argv = append(spec.Argv, extra...)
 	var srvs []*proc.Proc
 	for range su.nodes() {
 		srv, err := Start(spec)
@@ -214,7 +222,17 @@ func stopNodes(srvs []*proc.Proc) error {
 func compareOne(ctx context.Context, o CompareOptions, su Setup, scenario string, plan runPlan, quietWait time.Duration) (Measurement, error) {
 	run := Measurement{Setup: su.Key, Scenario: scenario}
 	start := time.Now()
-	srvs, err := startNodes(o, su)
+	redis, err := startRedis(o, su)
+	if err != nil {
+		return run, err
+	}
+	var extra []string
+	if redis != nil {
+		defer func() { _ = redis.Stop() }()
+		extra = []string{"--redis-url", redis.URL()}
+		plan.redisPID = redis.PID
+	}
+	srvs, err := startNodes(o, su, extra...)
 	if err != nil {
 		return run, err
 	}
@@ -224,6 +242,9 @@ func compareOne(ctx context.Context, o CompareOptions, su Setup, scenario string
 		addrs, pids = append(addrs, srv.Addr), append(pids, srv.PID)
 	}
 	fmt.Fprintf(o.Log, "== %s: %s, pid %s on %s\n", scenario, su.Label, joinInts(pids), strings.Join(addrs, ", "))
+	if redis != nil {
+		fmt.Fprintf(o.Log, "   sharing rooms through redis-server pid %d on %s\n", redis.PID, redis.Addr)
+	}
 	if !o.Smoke {
 		wait := time.Now()
 		run.Quiet = WaitQuiet(ctx, pids, quietWait)
@@ -262,6 +283,23 @@ func compareOne(ctx context.Context, o CompareOptions, su Setup, scenario string
 		run.Result.Error = stopErr.Error()
 	}
 	return run, nil
+}
+
+// startRedis starts the redis-server of a setup with Redis, on its cores
+// when pinned; nil for the others.
+func startRedis(o CompareOptions, su Setup) (*proc.Redis, error) {
+	if !su.Redis {
+		return nil, nil
+	}
+	cpus := ""
+	if o.Pin {
+		cpus = su.CPUs
+	}
+	bin := o.RedisServer
+	if bin == "" {
+		bin = "redis-server"
+	}
+	return proc.StartRedis(bin, cpus)
 }
 
 // GeneratorCPU is the core the generator is pinned to; servers pinned to one

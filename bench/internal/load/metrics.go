@@ -22,12 +22,16 @@ const (
 	// Server CPU at the ramp's first rate, which every server runs.
 	MetricCPUAtStartRate = "cpu-at-start-rate"
 	MetricCPUPerEventMax = "cpu-per-event-max" // server CPU per delivered event at the max
-	MetricIdleRSS        = "idle-rss-per-conn"
-	MetricIdleRate       = "idle-connect-rate"
-	MetricStormAllAcked  = "storm-all-acked" // seconds until every join is acked
-	MetricStormP99       = "storm-p99"
-	MetricStormFailed    = "storm-failed"
-	MetricStormRetries   = "storm-reconnects"
+	// Redis's own CPU per delivered event, for setups whose nodes share
+	// rooms through Redis: at the same rate, and at the setup's max.
+	MetricRedisCPUPerEventSameRate = "redis-cpu-per-event-same-rate"
+	MetricRedisCPUPerEventMax      = "redis-cpu-per-event-max"
+	MetricIdleRSS                  = "idle-rss-per-conn"
+	MetricIdleRate                 = "idle-connect-rate"
+	MetricStormAllAcked            = "storm-all-acked" // seconds until every join is acked
+	MetricStormP99                 = "storm-p99"
+	MetricStormFailed              = "storm-failed"
+	MetricStormRetries             = "storm-reconnects"
 )
 
 // metric is one row of a table: a figure of one scenario, and how to read it.
@@ -36,6 +40,8 @@ type metric struct {
 	// summary rows appear in every table; the others in detailed ones, or
 	// where a goal names them.
 	summary bool
+	// redis rows appear only in the tables of setups with Redis.
+	redis bool
 	// value reads the figure; false when the result has none.
 	value func(*Result) (float64, bool)
 	// step, for a figure of one relay step, is that step (nil if none): a
@@ -111,6 +117,15 @@ func cpuPerEvent(s *StepResult) float64 {
 	return s.CPU.Server * s.Seconds / float64(s.Delivered) * 1e6
 }
 
+// redisCPUPerEvent is Redis's CPU time per delivered event, in µs; NaN for
+// a step without Redis.
+func redisCPUPerEvent(s *StepResult) float64 {
+	if s.Delivered == 0 || s.CPU.Redis == nil {
+		return math.NaN()
+	}
+	return *s.CPU.Redis * s.Seconds / float64(s.Delivered) * 1e6
+}
+
 func p50(s *StepResult) float64  { return s.Latency.P50 }
 func p99(s *StepResult) float64  { return s.Latency.P99 }
 func p999(s *StepResult) float64 { return s.Latency.P999 }
@@ -143,7 +158,16 @@ func relayMetrics(sc string, sameRate float64) []metric {
 		stepMetric(MetricCPUAtStartRate, sc, sc+": server CPU at "+count(rampStartRate)+" delivered ev/s (% of a core)", false,
 			rateStep(rampStartRate), func(s *StepResult) float64 { return 100 * s.CPU.Server }, percent),
 		stepMetric(MetricCPUPerEventMax, sc, sc+": server CPU per delivered event at max (µs)", false, bestStep, cpuPerEvent, micros),
+		redisMetric(stepMetric(MetricRedisCPUPerEventSameRate, sc, sc+": Redis CPU per delivered event "+same+" (µs)", true, at, redisCPUPerEvent, micros)),
+		redisMetric(stepMetric(MetricRedisCPUPerEventMax, sc, sc+": Redis CPU per delivered event at max (µs)", true, bestStep, redisCPUPerEvent, micros)),
 	}
+}
+
+// redisMetric marks m as a figure of Redis, shown for setups with Redis
+// only.
+func redisMetric(m metric) metric {
+	m.redis = true
+	return m
 }
 
 func idleStormMetrics() []metric {

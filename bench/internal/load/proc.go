@@ -108,11 +108,27 @@ type cpuMeter struct {
 	srv0, gen0 time.Duration
 	srvOK      bool
 	m0         MachineCPU
+	// redisPID, when set, is a redis-server the servers share rooms
+	// through, measured apart from them since redis0.
+	redisPID int
+	redis0   time.Duration
 }
 
 func startCPU(pids []int) cpuMeter {
 	m := cpuMeter{pids: pids, start: time.Now(), gen0: SelfCPU(), m0: ReadMachineCPU()}
 	m.srv0, m.srvOK = serversCPU(pids)
+	return m
+}
+
+// alsoRedis measures the redis-server pid apart from the servers, from now;
+// pid 0 is none.
+func (m cpuMeter) alsoRedis(pid int) cpuMeter {
+	if pid <= 0 {
+		return m
+	}
+	if t, err := ProcCPU(pid); err == nil {
+		m.redisPID, m.redis0 = pid, t
+	}
 	return m
 }
 
@@ -149,12 +165,15 @@ type CPU struct {
 	// are unknown.
 	Server    float64 `json:"server"`
 	Generator float64 `json:"generator"`
+	// Redis is the redis-server's time, for a setup whose nodes share
+	// rooms through one; absent otherwise.
+	Redis *float64 `json:"redis,omitempty"`
 	// IRQ is interrupt and softirq time, which the kernel charges to no
 	// process: on an otherwise quiet machine, the loopback network stack
 	// carrying the benchmark's own traffic.
 	IRQ float64 `json:"irq"`
-	// Other is the processes' time less the server's and the generator's,
-	// plus steal: what the rest of the machine took.
+	// Other is the processes' time less the server's, Redis's and the
+	// generator's, plus steal: what the rest of the machine took.
 	Other float64 `json:"other"`
 }
 
@@ -165,14 +184,25 @@ func (m cpuMeter) stop() CPU {
 	if t, ok := serversCPU(m.pids); ok && m.srvOK {
 		c.Server = (t - m.srv0).Seconds() / wall
 	}
+	redis := 0.0
+	if m.redisPID > 0 {
+		if t, err := ProcCPU(m.redisPID); err == nil {
+			redis = (t - m.redis0).Seconds() / wall
+			c.Redis = &redis
+		}
+	}
 	c.IRQ = (m1.IRQ - m.m0.IRQ).Seconds() / wall
 	tasks := (m1.Tasks - m.m0.Tasks).Seconds() / wall
-	c.Other = max(0, tasks-c.Generator-max(c.Server, 0)) + (m1.Steal-m.m0.Steal).Seconds()/wall
+	c.Other = max(0, tasks-c.Generator-max(c.Server, 0)-redis) + (m1.Steal-m.m0.Steal).Seconds()/wall
 	return c
 }
 
 func (c CPU) String() string {
-	return fmt.Sprintf("CPU: server %.0f%%, generator %.0f%%, irq %.0f%%, others %.0f%%", 100*c.Server, 100*c.Generator, 100*c.IRQ, 100*c.Other)
+	redis := ""
+	if c.Redis != nil {
+		redis = fmt.Sprintf(", redis %.0f%%", 100**c.Redis)
+	}
+	return fmt.Sprintf("CPU: server %.0f%%%s, generator %.0f%%, irq %.0f%%, others %.0f%%", 100*c.Server, redis, 100*c.Generator, 100*c.IRQ, 100*c.Other)
 }
 
 // Latencies summarises latency samples, in milliseconds.

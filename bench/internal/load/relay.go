@@ -49,7 +49,10 @@ type RelayConfig struct {
 	// ServerPIDs, when known, are the servers' processes, measured together
 	// for CPU time and RSS.
 	ServerPIDs []int
-	Log        io.Writer
+	// RedisPID, when known, is the redis-server the servers share rooms
+	// through, whose CPU time is measured apart (CPU.Redis).
+	RedisPID int
+	Log      io.Writer
 }
 
 // A failed step during which other processes were busy is run again, up to
@@ -351,7 +354,7 @@ func (r *relayRun) runStep(ctx context.Context, rate float64) (StepResult, error
 	senders := min(2, len(r.clients))
 	var sent, sendErrs atomic.Int64
 	var wg sync.WaitGroup
-	meter := startCPU(cfg.ServerPIDs)
+	meter := startCPU(cfg.ServerPIDs).alsoRedis(cfg.RedisPID)
 	start := time.Now()
 	for w := range senders {
 		var mine []*Client

@@ -199,6 +199,38 @@ func TestAdoptCurrentSetups(t *testing.T) {
 	}
 }
 
+func TestMarkdownTwoNodesTable(t *testing.T) {
+	rep := testReport()
+	withRedis := func(s StepResult, redis float64) StepResult {
+		s.CPU.Redis = &redis
+		return s
+	}
+	rep.Runs = append(rep.Runs, Measurement{Setup: "roomcast-2nodes", Scenario: "pairs", Result: Result{Scenario: "pairs",
+		Relay: relayOf([]StepResult{withRedis(step(4000, "", true, 8, 0.7), 0.2), withRedis(step(2000, roleHalf, true, 4, 0.35), 0.1),
+			withRedis(step(10000, roleSameRate, false, 300, 0.9), 0.3)}, 0, 1, 2)}})
+	md := rep.Markdown()
+	table := md[strings.Index(md, "## Two nodes sharing rooms through Redis"):]
+	table = table[:strings.Index(table[1:], "##")+1]
+	for _, want := range []string{
+		"| metric | roomcast, 2 nodes + Redis, 1 core | roomcast, 1 core | reference, 1 core | roomcast, 2 nodes + Redis, 1 core / roomcast, 1 core | target | met |",
+		"| pairs: max sustained delivered events/s | 4,000 | 6,000 | 20,000 | 0.67× | ≥ 0.5× | yes |",
+		"| pairs: latency p99 at the reference's half load, 10,000 ev/s (ms) | 300.00 ✗ | 150.00 ✗ | 10.00 | 2.00× | – |  |",
+		// 0.3 cores for 4 s over 40,000 events; the one node has no Redis.
+		"| pairs: Redis CPU per delivered event at the reference's half load, 10,000 ev/s (µs) | 30.0 ✗ | – | – | – | – |  |",
+		"| pairs: Redis CPU per delivered event at max (µs) | 50.0 | – | – | – | – |  |",
+	} {
+		if !strings.Contains(table, want) {
+			t.Errorf("the two-node table lacks %q:\n%s", want, table)
+		}
+	}
+	if strings.Contains(md[:strings.Index(md, "## Two nodes")], "Redis CPU") {
+		t.Errorf("a table of setups without Redis has Redis rows:\n%s", md)
+	}
+	if !strings.Contains(md, "| roomcast, 2 nodes + Redis, 1 core / roomcast, 1 core | pairs: max sustained delivered events/s ≥ 0.5× | 4,000 vs 6,000: 0.67× | yes |") {
+		t.Errorf("the targets lack the two-node goal:\n%s", md)
+	}
+}
+
 // A setup's further table (Also) shows once the setup it is compared with
 // has run too, with its goals among the targets.
 func TestAlsoTable(t *testing.T) {

@@ -32,6 +32,11 @@ type Setup struct {
 	// reaches a member on the other node only if the nodes share rooms.
 	// CPU time and RSS are those of all the nodes together.
 	Nodes int `json:"nodes,omitempty"`
+	// Redis starts a redis-server for each run, on the setup's cores, and
+	// gives every node --redis-url to it: the nodes share their rooms, so
+	// every event reaches the whole room. Its CPU time is measured apart
+	// from the nodes' (CPU.Redis).
+	Redis bool `json:"redis,omitempty"`
 	// Scenarios this setup runs.
 	Scenarios []string `json:"scenarios"`
 	// Optional setups are skipped when the run is short of time.
@@ -130,16 +135,23 @@ func Setups() []Setup {
 		{Key: "roomcast-gogc400", Label: "roomcast GOGC=400, 1 core", Server: ServerRoomcast, CPUs: "0", Env: []string{"GOGC=400"},
 			Scenarios: []string{"pairs", "idle"}, Optional: true,
 			Versus: &Versus{Setup: "roomcast", Title: "roomcast with GOGC=400 (1 core)"}},
+		// Every pair and classroom spans both nodes, and the nodes and
+		// Redis share the core one node has above: the cost of crossing
+		// nodes, per core.
+		{Key: "roomcast-2nodes", Label: "roomcast, 2 nodes + Redis, 1 core", Server: ServerRoomcast, CPUs: "0", Nodes: 2, Redis: true,
+			Scenarios: relayScenarios,
+			Versus: &Versus{Setup: "roomcast", Title: "Two nodes sharing rooms through Redis vs one node (all on one core)",
+				Goals: map[string]Goal{MetricMaxSustained: AtLeast(0.5)}}},
 		{Key: "null", Label: "null relay, 1 core", Server: ServerNull, CPUs: "0", Ceiling: true, Scenarios: relayScenarios},
 	}
 }
 
-// SmokeSetups are the setups `loadgen compare --smoke` checks: roomcast and
-// the reference.
+// SmokeSetups are the setups `loadgen compare --smoke` checks: roomcast,
+// two roomcast nodes sharing rooms through Redis, and the reference.
 func SmokeSetups() []Setup {
 	var out []Setup
 	for _, su := range Setups() {
-		if su.Key == "roomcast" || su.Key == "reference" {
+		if su.Key == "roomcast" || su.Key == "reference" || su.Key == "roomcast-2nodes" {
 			out = append(out, su)
 		}
 	}

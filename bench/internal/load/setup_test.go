@@ -91,8 +91,12 @@ func TestSetups(t *testing.T) {
 			}
 		}
 	}
-	if got := SmokeSetups(); len(got) != 2 || !got[0].Baseline {
-		t.Errorf("SmokeSetups = %v, want the reference and roomcast", got)
+	if got := SmokeSetups(); len(got) != 3 || !got[0].Baseline {
+		t.Errorf("SmokeSetups = %v, want the reference, roomcast and two roomcast nodes with Redis", got)
+	}
+	two := setups[slices.IndexFunc(setups, func(su Setup) bool { return su.Key == "roomcast-2nodes" })]
+	if two.nodes() != 2 || !two.Redis || two.Versus == nil || two.Versus.Setup != "roomcast" || two.Versus.Goals[MetricMaxSustained] != AtLeast(0.5) {
+		t.Errorf("the two-node setup %+v, want 2 nodes with Redis, compared with roomcast, max sustained ≥ 0.5×", two)
 	}
 }
 
@@ -142,6 +146,7 @@ func TestGeneratorArgs(t *testing.T) {
 		{"same rate", "classroom", runPlan{sameRate: 48000}, "run --scenario classroom --addr A,B --pid 7,8 --json --same-rate 48000"},
 		{"no same rate outside the relay scenarios", "idle", runPlan{sameRate: 48000}, "run --scenario idle --addr A,B --pid 7,8 --json"},
 		{"ceiling", "pairs", runPlan{rates: []float64{12000, 24000}}, "run --scenario pairs --addr A,B --pid 7,8 --json --rates 12000,24000"},
+		{"redis", "pairs", runPlan{redisPID: 9}, "run --scenario pairs --addr A,B --pid 7,8 --json --redis-pid 9"},
 	} {
 		got := strings.Join(generatorArgs(tc.scenario, []string{"A", "B"}, []int{7, 8}, false, tc.plan), " ")
 		if got != tc.want {

@@ -114,7 +114,7 @@ func (rep *Report) versusTable(b *strings.Builder, su *Setup, v *Versus, metrics
 	anyFailed := false
 	for _, m := range metrics {
 		goal, hasGoal := v.Goals[m.id]
-		if !slices.Contains(su.Scenarios, m.scenario) || !v.Detail && !m.summary && !hasGoal {
+		if !slices.Contains(su.Scenarios, m.scenario) || !v.Detail && !m.summary && !hasGoal || m.redis && !su.Redis {
 			continue
 		}
 		// A scenario left out of the run (--scenarios) has no row; one

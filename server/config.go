@@ -35,6 +35,12 @@ const (
 	// DefaultShutdownTimeout is how long a graceful shutdown waits for open
 	// HTTP requests before closing them.
 	DefaultShutdownTimeout = 10 * time.Second
+	// DefaultShutdownDelay is how long a shutting-down node keeps serving
+	// with readiness at 503 before it tells its peers to reconnect: a load
+	// balancer that checks readiness meanwhile sends the reconnects to
+	// another node. One second covers a balancer checking every second and
+	// keeps a restart quick; behind a slower balancer, set its interval.
+	DefaultShutdownDelay = time.Second
 	// DefaultReadHeaderTimeout bounds how long a client may take to send a
 	// request's headers: a slow-loris request holds its goroutine and
 	// descriptor no longer. Browsers send them at once.
@@ -75,6 +81,9 @@ type Config struct {
 	AllowEIO3 bool
 	// ShutdownTimeout: see DefaultShutdownTimeout. Default: 10s.
 	ShutdownTimeout time.Duration
+	// ShutdownDelay: see DefaultShutdownDelay; 0 closes the peers at once.
+	// Default: 1s.
+	ShutdownDelay time.Duration
 	// ReadHeaderTimeout: see DefaultReadHeaderTimeout. Default: 10s.
 	ReadHeaderTimeout time.Duration
 	// MetricsAddr is where /metrics is served: "" on Addr with everything
@@ -124,6 +133,7 @@ func DefaultConfig() Config {
 		MaxMessageBytes:   DefaultMaxMessageBytes,
 		AllowEIO3:         true,
 		ShutdownTimeout:   DefaultShutdownTimeout,
+		ShutdownDelay:     DefaultShutdownDelay,
 		ReadHeaderTimeout: DefaultReadHeaderTimeout,
 		Limits:            DefaultLimits(),
 		Recovery:          DefaultRecovery(),
@@ -167,6 +177,9 @@ func (c Config) Validate() error {
 		if d.v <= 0 {
 			return fmt.Errorf("%s is %v, it must be positive", d.name, d.v)
 		}
+	}
+	if c.ShutdownDelay < 0 {
+		return fmt.Errorf("shutdown delay is %v, it must not be negative", c.ShutdownDelay)
 	}
 	if c.MaxMessageBytes < 1024 {
 		return fmt.Errorf("max message bytes is %d, it must be at least 1024", c.MaxMessageBytes)

@@ -40,6 +40,7 @@ func TestDefaultConfigValues(t *testing.T) {
 		{"PingInterval", cfg.PingInterval, 25 * time.Second},
 		{"PingTimeout", cfg.PingTimeout, 20 * time.Second},
 		{"ShutdownTimeout", cfg.ShutdownTimeout, 10 * time.Second},
+		{"ShutdownDelay", cfg.ShutdownDelay, time.Second},
 	}
 	for _, d := range durations {
 		if d.got != d.want {
@@ -110,6 +111,7 @@ func TestConfigValidateRejects(t *testing.T) {
 		{"ping timeout negative", func(c *Config) { c.PingTimeout = -time.Second }, []string{"ping timeout"}},
 		{"shutdown timeout zero", func(c *Config) { c.ShutdownTimeout = 0 }, []string{"shutdown timeout"}},
 		{"shutdown timeout negative", func(c *Config) { c.ShutdownTimeout = -time.Second }, []string{"shutdown timeout"}},
+		{"shutdown delay negative", func(c *Config) { c.ShutdownDelay = -time.Second }, []string{"shutdown delay"}},
 		{"max message bytes 100", func(c *Config) { c.MaxMessageBytes = 100 }, []string{"max message bytes", "100"}},
 		{"rooms error propagates", func(c *Config) { c.Rooms.MaxPeersPerRoom = 1 }, []string{"max peers per room"}},
 	}

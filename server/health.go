@@ -16,7 +16,7 @@ func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 	peers, rooms := s.registry.Stats()
 	ts := s.transport.Stats()
 	body := map[string]any{"status": "ready", "peers": peers, "rooms": rooms,
-		"sessions": ts.Sessions(), "stalled_connects": ts.StalledConnects, "slow_consumers": ts.SlowConsumers}
+		"sessions": ts.Sessions(), "stalled_connects": ts.StalledConnects, "slow_consumers": ts.SlowConsumers + s.stats.drops[dropSlowConsumer].Load()}
 	code := http.StatusOK
 	if b := s.sig.broker.status(); b.Kind == "redis" {
 		body["redis"] = "up"

@@ -9,16 +9,20 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/roomcast/roomcast/internal/eio"
+	"github.com/roomcast/roomcast/internal/transport"
 	"github.com/roomcast/roomcast/rooms"
 )
 
 // Limits of a raw websocket connection.
 const (
 	// rawQueueFrames bounds a raw peer's outbound queue: its frames are a
-	// call's signaling, a few dozen at most in flight.
+	// call's signaling, a few dozen at most in flight. Its bytes are
+	// bounded as a socket.io connection's are (rawEndpoint.maxQueued).
 	rawQueueFrames = 256
 	// rawWriteTimeout bounds one write to a raw peer.
 	rawWriteTimeout = 10 * time.Second
@@ -38,9 +42,12 @@ type rawEndpoint struct {
 	origins    []string
 	limits     Limits
 	maxMessage int64
-	upgrader   websocket.Upgrader
-	stats      *counters
-	log        *slog.Logger
+	// maxQueued bounds the bytes queued for one peer: the socket.io
+	// transport's bound (1 MiB), or one message if that is larger.
+	maxQueued int64
+	upgrader  websocket.Upgrader
+	stats     *counters
+	log       *slog.Logger
 
 	mu      sync.Mutex
 	open    map[*rawPeer]struct{}
@@ -50,7 +57,8 @@ type rawEndpoint struct {
 
 func newRawEndpoint(s *signaling, adm *admission, cfg Config, log *slog.Logger) *rawEndpoint {
 	e := &rawEndpoint{sig: s, registry: s.registry, peers: s.peers, broker: s.broker, admission: adm, origins: cfg.AllowedOrigins, limits: cfg.Limits,
-		maxMessage: cfg.MaxMessageBytes, stats: s.stats, log: log, open: make(map[*rawPeer]struct{})}
+		maxMessage: cfg.MaxMessageBytes, maxQueued: max(transport.DefaultMaxQueuedBytes, cfg.MaxMessageBytes),
+		stats: s.stats, log: log, open: make(map[*rawPeer]struct{})}
 	e.upgrader = websocket.Upgrader{
 		ReadBufferSize:  1024,
 		WriteBufferPool: &sync.Pool{},
@@ -64,13 +72,13 @@ func newRawEndpoint(s *signaling, adm *admission, cfg Config, log *slog.Logger) 
 func (e *rawEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if origin := r.Header.Get("Origin"); !originAllowed(e.origins, origin) {
 		e.log.Debug("refused a raw websocket from another origin", "origin", origin, "remote", r.RemoteAddr)
-		http.Error(w, "origin "+origin+" is not allowed", http.StatusForbidden)
+		forbid(w)
 		return
 	}
 	release, err := e.admission.admit(r)
 	if err != nil {
 		e.log.Info("refused a raw websocket", "why", err.Error(), "remote", r.RemoteAddr)
-		http.Error(w, err.Error(), http.StatusForbidden)
+		forbid(w)
 		return
 	}
 	defer release()
@@ -78,8 +86,7 @@ func (e *rawEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the upgrader has answered
 	}
-	p := newRawPeer(rooms.PeerID(newPeerID()), conn)
-	p.stats = e.stats
+	p := newRawPeer(rooms.PeerID(newPeerID()), conn, e.maxQueued, e.stats)
 	if !e.track(p) {
 		p.closeNow()
 		return
@@ -138,6 +145,15 @@ func (e *rawEndpoint) serve(p *rawPeer, room, token string) {
 			e.send(frames)
 		}
 	}
+}
+
+// forbid refuses an upgrade as the socket.io endpoint refuses a handshake
+// (403, {"code":4,"message":"Forbidden"}), so that a client beyond a limit
+// gets one answer whichever endpoint it tried; the reason is logged.
+func forbid(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusForbidden)
+	_, _ = w.Write(eio.Forbidden.Body())
 }
 
 // refuse tells the peer why and closes its connection.
@@ -218,6 +234,9 @@ type rawPeer struct {
 	conn  *websocket.Conn
 	out   chan []byte
 	stats *counters
+	// queued is the bytes in out; past maxQueued the peer is not reading.
+	queued    atomic.Int64
+	maxQueued int64
 
 	overflowOnce sync.Once // counts the peer once as a slow consumer
 
@@ -225,8 +244,9 @@ type rawPeer struct {
 	done      chan struct{} // closed by close: the writer flushes, then closes the connection
 }
 
-func newRawPeer(id rooms.PeerID, conn *websocket.Conn) *rawPeer {
-	return &rawPeer{id: id, conn: conn, out: make(chan []byte, rawQueueFrames), done: make(chan struct{})}
+func newRawPeer(id rooms.PeerID, conn *websocket.Conn, maxQueued int64, stats *counters) *rawPeer {
+	return &rawPeer{id: id, conn: conn, out: make(chan []byte, rawQueueFrames), maxQueued: maxQueued, stats: stats,
+		done: make(chan struct{})}
 }
 
 // read returns the next message, at most limit bytes of it.
@@ -245,20 +265,35 @@ func (p *rawPeer) read(limit int64) (binary bool, data []byte, err error) {
 	return typ == websocket.BinaryMessage, data, nil
 }
 
-// deliver queues a frame, copied; a peer whose queue is full is not reading
-// and is closed.
+// deliver queues a frame, copied; a peer whose queue is full, in frames
+// or bytes, is not reading and is closed.
 func (p *rawPeer) deliver(pkt []byte, _ [][]byte) {
 	select {
 	case <-p.done:
 		return
 	default:
 	}
+	if p.queued.Add(int64(len(pkt))) > p.maxQueued {
+		p.overflow()
+		return
+	}
 	select {
 	case p.out <- append([]byte(nil), pkt...):
 	default:
-		p.overflowOnce.Do(func() { p.stats.dropped(dropSlowConsumer) })
-		p.closeNow()
+		p.overflow()
 	}
+}
+
+// overflow closes a peer whose queue is full, counted once.
+func (p *rawPeer) overflow() {
+	p.overflowOnce.Do(func() { p.stats.dropped(dropSlowConsumer) })
+	p.closeNow()
+}
+
+// take is a frame leaving the queue for the network.
+func (p *rawPeer) take(frame []byte) []byte {
+	p.queued.Add(-int64(len(frame)))
+	return frame
 }
 
 // writeLoop sends queued frames until the peer is closed, then what is
@@ -267,7 +302,7 @@ func (p *rawPeer) writeLoop() {
 	for {
 		select {
 		case frame := <-p.out:
-			if !p.write(frame) {
+			if !p.write(p.take(frame)) {
 				p.closeNow()
 				return
 			}
@@ -285,7 +320,7 @@ func (p *rawPeer) flush(deadline time.Time) {
 	for time.Now().Before(deadline) {
 		select {
 		case frame := <-p.out:
-			if !p.write(frame) {
+			if !p.write(p.take(frame)) {
 				return
 			}
 		default:

@@ -120,13 +120,33 @@ func (s *Server) ReloadTLS() error {
 	return nil
 }
 
+// drain keeps serving, with readiness at 503, for ShutdownDelay: a load
+// balancer checking readiness meanwhile stops sending clients here, so the
+// peers told to reconnect next reach another node. It returns early with
+// the error of a listener that fails meanwhile, the peers closed.
+func (s *Server) drain(served <-chan error) error {
+	if s.cfg.ShutdownDelay <= 0 {
+		return nil
+	}
+	delay := time.NewTimer(s.cfg.ShutdownDelay)
+	defer delay.Stop()
+	select {
+	case <-delay.C:
+		return nil
+	case err := <-served:
+		s.closePeers()
+		return err
+	}
+}
+
 // Handler serves every route of the node.
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // Run serves on ln until ctx is done, then shuts down gracefully: readiness
-// turns 503, every peer is disconnected (their clients reconnect elsewhere),
-// and open HTTP requests get ShutdownTimeout to finish. With TLS configured
-// it serves TLS on ln.
+// turns 503 while everything keeps being served for ShutdownDelay, then
+// every peer is disconnected (their clients reconnect elsewhere), and open
+// HTTP requests get ShutdownTimeout to finish. With TLS configured it
+// serves TLS on ln.
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	metrics, err := s.listenMetrics()
 	if err != nil {
@@ -154,8 +174,11 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	s.log.Info("shutting down")
+	s.log.Info("shutting down", "delay", s.cfg.ShutdownDelay)
 	s.draining.Store(true)
+	if err := s.drain(served); err != nil {
+		return err
+	}
 	s.closePeers()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()

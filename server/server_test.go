@@ -150,6 +150,51 @@ func TestRunShutsDownOnCancel(t *testing.T) {
 	}
 }
 
+// TestRunDrainsFirst: once its context is done, Run keeps serving with
+// readiness at 503 for ShutdownDelay before it closes the listener.
+func TestRunDrainsFirst(t *testing.T) {
+	const delay = time.Second // long enough for one request on a busy machine
+	srv := newTestServer(t, func(c *Config) { c.ShutdownDelay = delay })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String() + "/readyz"
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx, ln) }()
+
+	cancel()
+	canceled := time.Now()
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for !srv.draining.Load() {
+		select {
+		case err := <-done:
+			t.Fatalf("Run returned %v before draining", err)
+		case <-tick.C:
+			if time.Since(canceled) > delay {
+				t.Fatal("not draining a delay after cancel")
+			}
+		}
+	}
+	resp, err := client.Get(url)
+	if err != nil {
+		t.Fatalf("GET /readyz while draining: %v, want it served", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("GET /readyz while draining: %d, want 503", resp.StatusCode)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Run returned %v, want nil", err)
+	}
+	if took := time.Since(canceled); took < delay {
+		t.Fatalf("Run returned %v after cancel, before the delay of %v", took, delay)
+	}
+}
+
 func TestRunReturnsServeError(t *testing.T) {
 	srv := newTestServer(t, nil)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -73,6 +73,7 @@ func newFlagSet(cfg *server.Config) *flag.FlagSet {
 	fs.Int64Var(&cfg.MaxMessageBytes, "max-message-bytes", cfg.MaxMessageBytes, "Largest message or polling body a client may send, announced to socket.io 3+ clients as maxPayload; a larger one closes that client's connection.")
 	fs.BoolVar(&cfg.AllowEIO3, "allow-eio3", cfg.AllowEIO3, "Accept socket.io-client 1.x and 2.x (Engine.IO 3); false refuses them with \"Unsupported protocol version\".")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "On SIGINT or SIGTERM, how long open requests get to finish before the process exits.")
+	fs.DurationVar(&cfg.ShutdownDelay, "shutdown-delay", cfg.ShutdownDelay, "On SIGINT or SIGTERM, how long readiness answers 503 while peers stay connected, before they are told to reconnect; 0 tells them at once.")
 	fs.DurationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", cfg.ReadHeaderTimeout, "How long a client may take to send a request's headers; slower (slow-loris) connections are closed.")
 	l := &cfg.Limits
 	fs.Float64Var(&l.EventRate, "event-rate", l.EventRate, "Events per second one connection may send, sustained; beyond it events are refused with rate-limited.")

@@ -88,6 +88,7 @@ func TestParseConfigFlags(t *testing.T) {
 		{"log level", []string{"--log-level", "debug"}, func(c *server.Config) { c.LogLevel = "debug" }},
 		{"ping interval", []string{"--ping-interval", "10s"}, func(c *server.Config) { c.PingInterval = 10 * time.Second }},
 		{"ping timeout", []string{"--ping-timeout", "5s"}, func(c *server.Config) { c.PingTimeout = 5 * time.Second }},
+		{"shutdown delay off", []string{"--shutdown-delay", "0"}, func(c *server.Config) { c.ShutdownDelay = 0 }},
 		{"max message bytes", []string{"--max-message-bytes", "65536"}, func(c *server.Config) { c.MaxMessageBytes = 65536 }},
 		{"allow eio3 off", []string{"--allow-eio3=false"}, func(c *server.Config) { c.AllowEIO3 = false }},
 		{"turn", []string{"--turn-urls", "turn:t.example:3478, turns:t.example:5349", "--turn-secret", "s", "--turn-ttl", "30m"},

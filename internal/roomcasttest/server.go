@@ -79,10 +79,11 @@ func Start(t testing.TB, bin string, flags ...string) *Server {
 
 // StartWithEnv is Start with variables added to the server's environment,
 // such as GOGC=off for a leak test that must see what only a garbage
-// collection would release.
+// collection would release. The server has no shutdown delay (no load
+// balancer waits for its readiness), unless flags set one.
 func StartWithEnv(t testing.TB, bin string, env []string, flags ...string) *Server {
 	t.Helper()
-	argv := append([]string{bin, "--addr", "127.0.0.1:0", "--log-format", "json", "--log-level", "debug"}, flags...)
+	argv := append([]string{bin, "--addr", "127.0.0.1:0", "--log-format", "json", "--log-level", "debug", "--shutdown-delay", "0"}, flags...)
 	p, err := proc.Start(proc.Spec{Name: "roomcast", Argv: argv, Env: env})
 	if err != nil {
 		t.Fatal(err)

@@ -351,6 +351,9 @@ func (s *session) completeBinary(part *partialPacket) error {
 	if part.packet.Type == sio.BinaryAck {
 		return nil // no acks are asked of clients
 	}
+	if !placeholdersValid(part.packet.Data, len(part.attachments)) {
+		return errBadPlaceholder
+	}
 	return s.deliver(part.packet, part.attachments)
 }
 

@@ -79,14 +79,26 @@ func stringLen(b []byte) int {
 // Unquote decodes a JSON string literal exactly as encoding/json does, each
 // invalid UTF-8 byte becoming U+FFFD. ok is false when raw is not one
 // string literal. A literal without escapes is copied without a decoder.
-func Unquote(raw []byte) (s string, ok bool) {
+func Unquote(raw []byte) (string, bool) {
 	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
 		return "", false
 	}
 	if inner := raw[1 : len(raw)-1]; skipPlain(inner, 0) == len(inner) && utf8.Valid(inner) {
 		return string(inner), true
 	}
-	return s, json.Unmarshal(raw, &s) == nil
+	return decode(raw)
+}
+
+// decode is Unquote's rare path (escapes, invalid UTF-8): encoding/json
+// does it, with its exact rules for surrogates and invalid bytes. It is a
+// function of its own because the string it decodes into escapes to the
+// heap, which would cost the common path an allocation too.
+func decode(raw []byte) (string, bool) {
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", false
+	}
+	return s, true
 }
 
 // keyIs reports whether the quoted key names want, escapes decoded (so

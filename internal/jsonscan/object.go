@@ -92,8 +92,24 @@ func (it *Members) Value() []byte { return it.value }
 
 // KeyIs reports whether the current member's key, decoded, is name, which
 // must be ASCII (as the member names of protocols are). Keys match exactly
-// once decoded: "t\u006f" is "to".
-func (it *Members) KeyIs(name string) bool { return keyIs(it.key, it.escapedKey, name) }
+// once decoded: "t\u006f" is "to". A key without escapes is its raw bytes
+// and needs no decoding, since decoding changes only escapes and invalid
+// UTF-8 and no ASCII name holds either.
+func (it *Members) KeyIs(name string) bool {
+	if !it.escapedKey {
+		return string(it.key[1:len(it.key)-1]) == name
+	}
+	return unquotedIs(it.key, name)
+}
+
+// unquotedIs is KeyIs for a key with escapes, the rare case: kept out of
+// line so that KeyIs inlines into its callers' loops.
+//
+//go:noinline
+func unquotedIs(key []byte, name string) bool {
+	s, ok := Unquote(key)
+	return ok && s == name
+}
 
 // Valid reports, once Next has returned false, whether the whole text was
 // one well-formed object.

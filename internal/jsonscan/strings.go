@@ -100,16 +100,3 @@ func decode(raw []byte) (string, bool) {
 	}
 	return s, true
 }
-
-// keyIs reports whether the quoted key names want, escapes decoded (so
-// "t\u006f" is "to"); escaped says whether the key holds a backslash. want
-// must be ASCII, as the member names of protocols are: then a key without
-// escapes names it exactly when its raw bytes are want, since decoding
-// changes only escapes and invalid UTF-8 and no ASCII name holds either.
-func keyIs(key []byte, escaped bool, want string) bool {
-	if !escaped {
-		return len(key) == len(want)+2 && string(key[1:len(key)-1]) == want
-	}
-	s, ok := Unquote(key)
-	return ok && s == want
-}

@@ -1,7 +1,6 @@
 package jsonscan
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 )
@@ -64,30 +63,6 @@ func TestUnquote(t *testing.T) {
 		got, ok := Unquote([]byte(tt.in))
 		if ok != tt.wantOK || (ok && got != tt.want) {
 			t.Errorf("Unquote(%s) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.wantOK)
-		}
-	}
-}
-
-func TestKeyIs(t *testing.T) {
-	tests := []struct {
-		key, want string
-		is        bool
-	}{
-		{`"to"`, "to", true},
-		{`"t\u006f"`, "to", true},
-		{`"\u0074\u006F"`, "to", true},
-		{`"to"`, "room", false},
-		{`"tot"`, "to", false},
-		{`"t"`, "to", false},
-		{`""`, "", true},
-		{`"t\"o"`, `t"o`, true},
-		{`"t\x"`, "tx", false}, // an invalid escape
-		{"\"t\xffo\"", "to", false},
-	}
-	for _, tt := range tests {
-		escaped := bytes.IndexByte([]byte(tt.key), '\\') >= 0
-		if got := keyIs([]byte(tt.key), escaped, tt.want); got != tt.is {
-			t.Errorf("keyIs(%s, %q) = %v, want %v", tt.key, tt.want, got, tt.is)
 		}
 	}
 }

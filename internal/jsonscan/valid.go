@@ -48,8 +48,12 @@ func (s *scanner) skipSpace() {
 // value accepts one value at pos (no leading whitespace); depth is how many
 // containers it is inside.
 func (s *scanner) value(depth int) bool {
-	if c := s.peek(); c == '{' || c == '[' {
+	switch s.peek() {
+	case '{', '[':
 		return s.composite(depth)
+	case '"': // the most common value, one call sooner
+		_, ok := s.str()
+		return ok
 	}
 	return s.scalar()
 }

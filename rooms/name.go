@@ -86,12 +86,7 @@ func ParseRoomArg(arg json.RawMessage) (room string, ok bool) {
 		}
 		return roomValue(jsonscan.TrimSpace(arg))
 	}
-	var value []byte
-	for it.Next() {
-		if it.KeyIs(memberRoom) {
-			value = it.Value()
-		}
-	}
+	value := it.Last(memberRoom)
 	if !it.Valid() {
 		return "", false
 	}

@@ -26,12 +26,7 @@ func ParseTokenArg(arg json.RawMessage) (token string, ok bool) {
 	if !isObject {
 		return "", true
 	}
-	var value []byte
-	for it.Next() {
-		if it.KeyIs(MemberToken) {
-			value = it.Value()
-		}
-	}
+	value := it.Last(MemberToken)
 	if !it.Valid() {
 		return "", false
 	}

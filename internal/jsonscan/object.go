@@ -111,6 +111,20 @@ func unquotedIs(key []byte, name string) bool {
 	return ok && s == name
 }
 
+// Last walks the remaining members and returns the value of the last one
+// named name (ASCII, as for KeyIs), or nil when none is: of duplicate keys
+// the last counts, as in JSON.parse. Valid tells afterwards whether the
+// text was valid; if it was not, the value means nothing.
+func (it *Members) Last(name string) []byte {
+	var value []byte
+	for it.Next() {
+		if it.KeyIs(name) {
+			value = it.value
+		}
+	}
+	return value
+}
+
 // Valid reports, once Next has returned false, whether the whole text was
 // one well-formed object.
 func (it *Members) Valid() bool { return it.done && !it.broken }

@@ -74,6 +74,26 @@ func TestObjectDepth(t *testing.T) {
 	}
 }
 
+func TestMembersLast(t *testing.T) {
+	tests := []struct {
+		in, want string // want "" for none
+		valid    bool
+	}{
+		{`{}`, "", true},
+		{`{"room":"a"}`, `"a"`, true},
+		{`{"room":"a","x":1,"r\u006fom":{"b":2},"rooms":3}`, `{"b":2}`, true},
+		{`{"x":{"room":1}}`, "", true},
+		{`{"room":"a",}`, "", false}, // the value means nothing
+	}
+	for _, tt := range tests {
+		it, _ := Object([]byte(tt.in))
+		got := it.Last("room")
+		if it.Valid() != tt.valid || tt.valid && (string(got) != tt.want || (got == nil) != (tt.want == "")) {
+			t.Errorf("Last(\"room\") of %s = %q (valid %v), want %q (valid %v)", tt.in, got, it.Valid(), tt.want, tt.valid)
+		}
+	}
+}
+
 func TestMembersKeyIs(t *testing.T) {
 	tests := []struct {
 		key, name string

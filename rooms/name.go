@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/roomcast/roomcast/internal/jsonscan"
 )
 
 // MaxNameLength is the longest room name, in characters. Names travel in every
@@ -77,20 +79,15 @@ func ParseRoomArg(arg json.RawMessage) (room string, ok bool) {
 	if len(arg) == 0 {
 		return "", true
 	}
-	it, isObject := objectMembers(arg)
+	it, isObject := jsonscan.Object(arg)
 	if !isObject {
-		if !validJSON(arg) {
+		if !jsonscan.Valid(arg) {
 			return "", false
 		}
-		return roomValue(trimJSONSpace(arg))
+		return roomValue(jsonscan.TrimSpace(arg))
 	}
-	var value []byte
-	for it.next() {
-		if it.current.keyIs(memberRoom) {
-			value = it.current.value
-		}
-	}
-	if !it.valid() {
+	value := it.Last(memberRoom)
+	if !it.Valid() {
 		return "", false
 	}
 	if value == nil {
@@ -104,21 +101,5 @@ func roomValue(value []byte) (string, bool) {
 	if isJSONNull(value) {
 		return "", true
 	}
-	return jsonStringValue(value)
-}
-
-// trimJSONSpace drops the whitespace around a JSON text.
-func trimJSONSpace(data []byte) []byte {
-	s := jsonScanner{data: data}
-	s.skipSpace()
-	end := len(data)
-	for end > s.pos {
-		switch data[end-1] {
-		case ' ', '\t', '\n', '\r':
-			end--
-			continue
-		}
-		break
-	}
-	return data[s.pos:end]
+	return jsonscan.Unquote(value)
 }

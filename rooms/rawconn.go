@@ -1,5 +1,7 @@
 package rooms
 
+import "github.com/roomcast/roomcast/internal/jsonscan"
+
 // The raw WebSocket endpoint speaks two JSON dialects, told apart per frame
 // by shape: an "inst" member (init, send) or a "type" member (the classic
 // tutorial's login, offer, answer, candidate, leave). RawConn holds what a
@@ -86,7 +88,7 @@ func (c *RawConn) Close() []RawFrame {
 }
 
 func (c *RawConn) handleInst(msg *rawMessage) []RawFrame {
-	inst, ok := jsonStringValue(msg.inst)
+	inst, ok := jsonscan.Unquote(msg.inst)
 	if !ok {
 		return c.fail(dialectInst, errorf(CodeInvalidPayload, `"inst" must be a string`))
 	}
@@ -129,7 +131,7 @@ func (c *RawConn) send(msg *rawMessage) []RawFrame {
 }
 
 func (c *RawConn) handleLogin(msg *rawMessage) []RawFrame {
-	typ, ok := jsonStringValue(msg.typ)
+	typ, ok := jsonscan.Unquote(msg.typ)
 	if !ok {
 		return c.fail(dialectLogin, errorf(CodeInvalidPayload, `"type" must be a string`))
 	}
@@ -194,7 +196,7 @@ func (c *RawConn) forward(msg *rawMessage, how forwarding, value []byte) []RawFr
 	data := append([]byte(`{"type":"`+how.typ+`","`+how.typ+`":`), value...)
 	if how.withSenderName {
 		data = append(data, `,"name":`...)
-		data = appendJSONString(data, route.senderName)
+		data = jsonscan.AppendString(data, route.senderName)
 	}
 	return []RawFrame{{To: route.to, Data: append(data, '}')}}
 }

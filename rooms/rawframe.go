@@ -1,5 +1,7 @@
 package rooms
 
+import "github.com/roomcast/roomcast/internal/jsonscan"
+
 // Reading the frames of the raw dialects and writing their error frames.
 
 // loginErrorFrame is an error in the login dialect: {type: "error", code,
@@ -12,9 +14,9 @@ func loginErrorFrame(err *Error) []byte {
 // error's code and message.
 func appendCodeAndMessage(dst []byte, err *Error) []byte {
 	dst = append(dst, `,"code":`...)
-	dst = appendJSONString(dst, err.Code)
+	dst = jsonscan.AppendString(dst, err.Code)
 	dst = append(dst, `,"message":`...)
-	dst = appendJSONString(dst, err.Message)
+	dst = jsonscan.AppendString(dst, err.Message)
 	return append(dst, '}')
 }
 
@@ -35,28 +37,27 @@ type rawMessage struct {
 // object.
 func parseRawMessage(frame []byte) (rawMessage, *Error) {
 	var msg rawMessage
-	it, isObject := objectMembers(frame)
+	it, isObject := jsonscan.Object(frame)
 	if !isObject {
-		if !validJSON(frame) {
+		if !jsonscan.Valid(frame) {
 			return msg, errorf(CodeInvalidPayload, "the frame is not valid JSON")
 		}
 		return msg, errorf(CodeInvalidPayload, "the frame must be a JSON object")
 	}
-	for it.next() {
-		m := &it.current
-		if slot := msg.slot(m); slot != nil {
-			*slot = m.value
+	for it.Next() {
+		if slot := msg.slot(&it); slot != nil {
+			*slot = it.Value()
 		}
 	}
-	if !it.valid() {
+	if !it.Valid() {
 		return rawMessage{}, errorf(CodeInvalidPayload, "the frame is not valid JSON")
 	}
 	return msg, nil
 }
 
-// slot returns where the member's value goes, or nil for a member no
-// dialect reads.
-func (msg *rawMessage) slot(m *member) *[]byte {
+// slot returns where the current member's value goes, or nil for a member
+// no dialect reads.
+func (msg *rawMessage) slot(m *jsonscan.Members) *[]byte {
 	for _, s := range []struct {
 		key  string
 		slot *[]byte
@@ -65,7 +66,7 @@ func (msg *rawMessage) slot(m *member) *[]byte {
 		{"id", &msg.id}, {"peerId", &msg.peerID}, {"message", &msg.message},
 		{"name", &msg.name}, {"offer", &msg.offer}, {"answer", &msg.answer}, {"candidate", &msg.candidate},
 	} {
-		if m.keyIs(s.key) {
+		if m.KeyIs(s.key) {
 			return s.slot
 		}
 	}
@@ -77,7 +78,7 @@ func (msg *rawMessage) required(member string, value []byte) (string, *Error) {
 	if value == nil {
 		return "", errMissing(member)
 	}
-	s, ok := jsonStringValue(value)
+	s, ok := jsonscan.Unquote(value)
 	if !ok {
 		return "", errorf(CodeInvalidPayload, `"`+member+`" must be a string`)
 	}

@@ -2,7 +2,8 @@ package rooms
 
 import (
 	"encoding/json"
-	"unicode/utf8"
+
+	"github.com/roomcast/roomcast/internal/jsonscan"
 )
 
 // Address is how a relayed payload narrows its delivery: the optional "to"
@@ -34,23 +35,23 @@ func ParseAddress(payload json.RawMessage) (Address, *Error) {
 	if len(payload) == 0 {
 		return Address{}, nil
 	}
-	it, isObject := objectMembers(payload)
+	it, isObject := jsonscan.Object(payload)
 	if !isObject {
-		if !validJSON(payload) {
+		if !jsonscan.Valid(payload) {
 			return Address{}, errInvalidJSON()
 		}
 		return Address{}, nil
 	}
 	var to, room []byte
-	for it.next() {
-		switch m := &it.current; {
-		case m.keyIs(memberTo):
-			to = m.value
-		case m.keyIs(memberRoom):
-			room = m.value
+	for it.Next() {
+		switch {
+		case it.KeyIs(memberTo):
+			to = it.Value()
+		case it.KeyIs(memberRoom):
+			room = it.Value()
 		}
 	}
-	if !it.valid() {
+	if !it.Valid() {
 		return Address{}, errInvalidJSON()
 	}
 	return addressOf(to, room)
@@ -63,14 +64,14 @@ func errInvalidJSON() *Error { return errorf(CodeInvalidPayload, "the payload is
 func addressOf(to, room []byte) (Address, *Error) {
 	var a Address
 	if to != nil && !isJSONNull(to) {
-		id, ok := jsonStringValue(to)
+		id, ok := jsonscan.Unquote(to)
 		if !ok || id == "" {
 			return Address{}, errorf(CodeInvalidPayload, `"to" must be a socket id string`)
 		}
 		a.To = PeerID(id)
 	}
 	if room != nil && !isJSONNull(room) {
-		name, ok := jsonStringValue(room)
+		name, ok := jsonscan.Unquote(room)
 		if !ok {
 			return Address{}, errorf(CodeInvalidPayload, `"room" must be a string`)
 		}
@@ -84,28 +85,6 @@ func addressOf(to, room []byte) (Address, *Error) {
 
 func isJSONNull(value []byte) bool { return string(value) == "null" }
 
-// jsonStringValue decodes a raw value that the scanner accepted; ok is false
-// when it is not a string. Plain strings are copied without a decoder.
-func jsonStringValue(value []byte) (string, bool) {
-	if value[0] != '"' {
-		return "", false
-	}
-	inner := value[1 : len(value)-1]
-	if utf8.Valid(inner) && !containsBackslash(inner) {
-		return string(inner), true
-	}
-	return decodeJSONString(value)
-}
-
-func containsBackslash(b []byte) bool {
-	for _, c := range b {
-		if c == '\\' {
-			return true
-		}
-	}
-	return false
-}
-
 // AppendStamped appends payload to dst with "from" set to the sender: an
 // object becomes {"from":"<id>",<its other members>}, every member the client
 // named "from" dropped, because receivers must be able to trust it. Member
@@ -113,58 +92,26 @@ func containsBackslash(b []byte) bool {
 // Any other payload, invalid JSON included, is appended unchanged. It
 // allocates nothing beyond growing dst.
 func AppendStamped(dst []byte, payload json.RawMessage, from PeerID) []byte {
-	it, isObject := objectMembers(payload)
+	it, isObject := jsonscan.Object(payload)
 	if !isObject {
 		return append(dst, payload...)
 	}
 	start := len(dst)
 	dst = append(dst, `{"`+memberFrom+`":`...)
-	dst = appendJSONString(dst, string(from))
-	for it.next() {
-		m := &it.current
-		if m.keyIs(memberFrom) {
+	dst = jsonscan.AppendString(dst, string(from))
+	for it.Next() {
+		if it.KeyIs(memberFrom) {
 			continue
 		}
 		dst = append(dst, ',')
-		dst = append(dst, m.key...)
+		dst = append(dst, it.Key()...)
 		dst = append(dst, ':')
-		dst = append(dst, m.value...)
+		dst = append(dst, it.Value()...)
 	}
-	if !it.valid() {
+	if !it.Valid() {
 		return append(dst[:start], payload...)
 	}
 	return append(dst, '}')
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD,
-// as encoding/json does, so the output is always valid JSON.
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			dst = append(dst, '\\', c)
-			i++
-		case c < 0x20:
-			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			i++
-		case c < utf8.RuneSelf:
-			dst = append(dst, c)
-			i++
-		default:
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				dst = append(dst, `\ufffd`...)
-			} else {
-				dst = append(dst, s[i:i+size]...)
-			}
-			i += size
-		}
-	}
-	return append(dst, '"')
 }
 
 // Recipients appends to dst every peer that receives an event relayed by

@@ -1,6 +1,10 @@
 package rooms
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/roomcast/roomcast/internal/jsonscan"
+)
 
 // Private rooms: when the server requires signed tokens, every way into a
 // room carries one (checked by the server, which holds the keys). What the
@@ -18,21 +22,16 @@ const MemberToken = "token"
 // (""). ok is false when token is there but not a string, and for invalid
 // JSON.
 func ParseTokenArg(arg json.RawMessage) (token string, ok bool) {
-	it, isObject := objectMembers(arg)
+	it, isObject := jsonscan.Object(arg)
 	if !isObject {
 		return "", true
 	}
-	var value []byte
-	for it.next() {
-		if it.current.keyIs(MemberToken) {
-			value = it.current.value
-		}
-	}
-	if !it.valid() {
+	value := it.Last(MemberToken)
+	if !it.Valid() {
 		return "", false
 	}
 	if value == nil || isJSONNull(value) {
 		return "", true
 	}
-	return jsonStringValue(value)
+	return jsonscan.Unquote(value)
 }

@@ -44,31 +44,34 @@ func FuzzArray(f *testing.F) {
 	})
 }
 
-// FuzzObject compares members with a token-by-token encoding/json reading
-// on valid JSON, which keeps the order and duplicate keys.
+// FuzzObject checks the validating member iterator: on any input it ends,
+// and reports the text valid exactly when encoding/json.Valid does and the
+// text is an object; on valid JSON its members are encoding/json's
+// token-by-token reading, which keeps the order and duplicate keys.
 func FuzzObject(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		it, ok := Object(data)
+		if trimmed := TrimSpace(data); ok != (len(trimmed) > 0 && trimmed[0] == '{') {
+			t.Fatalf("Object(%q) ok = %v", data, ok)
+		}
 		type member struct{ key, value []byte }
 		var got []member
-		for k, v, more := it.Next(); ok && more; k, v, more = it.Next() {
+		for ok && it.Next() {
 			if len(got) > len(data) {
 				t.Fatalf("Object(%q) does not end", data)
 			}
-			got = append(got, member{k, v})
+			got = append(got, member{it.Key(), it.Value()})
 		}
-		if !json.Valid(data) || !utf8.Valid(data) {
+		isObject := ok && json.Valid(data)
+		if ok && it.Valid() != isObject {
+			t.Fatalf("Object(%q).Valid() = %v, encoding/json says %v", data, it.Valid(), isObject)
+		}
+		if !isObject {
 			return
 		}
 		dec := json.NewDecoder(bytes.NewReader(data))
-		tok, _ := dec.Token()
-		isObject := tok == json.Delim('{')
-		if ok != isObject {
-			t.Fatalf("Object(%q) ok = %v, encoding/json says %v", data, ok, isObject)
-		}
-		if !ok {
-			return
-		}
+		dec.Token() // {
+		var keys []string
 		for i := 0; dec.More(); i++ {
 			key, _ := dec.Token()
 			var value json.RawMessage
@@ -79,12 +82,38 @@ func FuzzObject(f *testing.F) {
 				t.Fatalf("Object(%q) stopped after %d members", data, i)
 			}
 			k, unquoted := Unquote(got[i].key)
-			if !unquoted || k != key.(string) || !KeyIs(got[i].key, key.(string)) || !bytes.Equal(got[i].value, value) {
+			if !unquoted || k != key.(string) || !bytes.Equal(got[i].value, value) {
 				t.Fatalf("Object(%q) member %d = %q: %q, want %q: %q", data, i, got[i].key, got[i].value, key, value)
 			}
-			if len(got) == i+1 && dec.More() {
-				t.Fatalf("Object(%q) stopped after %d members", data, len(got))
+			keys = append(keys, key.(string))
+		}
+		if len(keys) != len(got) {
+			t.Fatalf("Object(%q) has %d members, encoding/json %d", data, len(got), len(keys))
+		}
+		// KeyIs against encoding/json's keys, for the ASCII names it takes.
+		it, _ = Object(data)
+		for i := 0; it.Next(); i++ {
+			if isASCII(keys[i]) && (!it.KeyIs(keys[i]) || it.KeyIs(keys[i]+"x")) {
+				t.Fatalf("Object(%q) member %d: KeyIs(%q) is wrong", data, i, keys[i])
 			}
+		}
+	})
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// FuzzValid compares Valid with encoding/json.Valid on any input.
+func FuzzValid(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if got, want := Valid(data), json.Valid(data); got != want {
+			t.Fatalf("Valid(%q) = %v, encoding/json says %v", data, got, want)
 		}
 	})
 }
@@ -93,17 +122,17 @@ func FuzzObject(f *testing.F) {
 // by any delimiter.
 func FuzzValueLen(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
-		n := ValueLen(data) // any input: no panic, a length inside it
+		n := valueLen(data) // any input: no panic, a length inside it
 		if n < 0 || n > len(data) {
-			t.Fatalf("ValueLen(%q) = %d", data, n)
+			t.Fatalf("valueLen(%q) = %d", data, n)
 		}
 		v := bytes.TrimSpace(data)
 		if !json.Valid(v) {
 			return
 		}
 		for _, tail := range []string{"", ",1", "]", "}", ` "x"`} {
-			if got := ValueLen(append(append([]byte{}, v...), tail...)); got != len(v) {
-				t.Fatalf("ValueLen(%q + %q) = %d, want %d", v, tail, got, len(v))
+			if got := valueLen(append(append([]byte{}, v...), tail...)); got != len(v) {
+				t.Fatalf("valueLen(%q + %q) = %d, want %d", v, tail, got, len(v))
 			}
 		}
 	})
@@ -113,12 +142,9 @@ func FuzzValueLen(f *testing.F) {
 func FuzzUnquote(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		got, ok := Unquote(raw)
-		if !utf8.Valid(raw) {
-			return // encoding/json replaces invalid bytes; Unquote keeps them
-		}
 		var want string
 		wantOK := json.Unmarshal(raw, &want) == nil && len(raw) > 0 && raw[0] == '"' && raw[len(raw)-1] == '"'
-		if ok != wantOK || got != want {
+		if ok != wantOK || ok && got != want {
 			t.Fatalf("Unquote(%q) = %q, %v; encoding/json says %q, %v", raw, got, ok, want, wantOK)
 		}
 	})

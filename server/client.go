@@ -72,10 +72,10 @@ func (c *client) deliverLogged(p *logged, limit int) (held int, ok bool) {
 		return 0, true
 	}
 	if c.dedup != nil {
-		if _, dup := c.dedup[p.offset]; dup {
+		if _, dup := c.dedup[string(p.offsetBytes())]; dup {
 			return 0, true
 		}
-		c.dedup[p.offset] = struct{}{}
+		c.dedup[p.offset()] = struct{}{}
 	}
 	c.log.add(p)
 	if c.suspended {
@@ -91,7 +91,7 @@ func (c *client) deliverLogged(p *logged, limit int) (held int, ok bool) {
 func (c *client) emit(ids *packetIDs, event string, args ...any) {
 	pkt := encodeEvent(event, args...)
 	if c.recoverable() {
-		c.deliverLogged(newLogged(pkt, nil, ids.next()), 0)
+		c.deliverLogged(newLogged(pkt, nil, "", ids), 0)
 		return
 	}
 	c.deliver(pkt, nil)

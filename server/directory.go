@@ -76,10 +76,7 @@ func (d *directory) deliverID(ids []rooms.PeerID, pkt []byte, attachments [][]by
 		case m == nil:
 		case isClient && c.recoverable():
 			if withOffset == nil {
-				if offset == "" {
-					offset = d.ids.next()
-				}
-				withOffset = newLogged(pkt, attachments, offset)
+				withOffset = newLogged(pkt, attachments, offset, &d.ids)
 			}
 			d.deliverLogged(c, withOffset)
 		default:

@@ -46,7 +46,7 @@ func (s *signaling) resumeElsewhere(sock *transport.Socket, a recoveryAuth) bool
 	sock.SetValue(c)
 	c.mu.Lock()
 	for _, m := range r.missed {
-		p := newLogged(m.pkt, m.attachments, m.id)
+		p := newLogged(m.pkt, m.attachments, m.id, &s.peers.ids)
 		c.dedup[m.id] = struct{}{}
 		c.log.add(p)
 		sock.SendBinary(p.pkt, p.attachments)
@@ -87,7 +87,7 @@ func (s *signaling) handOver(pid, offset, node string) handoverReply {
 	}
 	r := handoverReply{ok: true, peer: c.id, held: held, missed: make([]missedPacket, len(missed))}
 	for i, p := range missed {
-		r.missed[i] = missedPacket{id: p.offset, pkt: p.withoutOffset(), attachments: p.attachments}
+		r.missed[i] = missedPacket{id: p.offset(), pkt: p.withoutOffset(), attachments: p.attachments}
 	}
 	if !h.move(c.id, held, node) {
 		c.mu.Unlock()
@@ -131,7 +131,7 @@ func (s *signaling) letGo(pid, node string) {
 	c.mu.Unlock()
 	c.stopICERefresh() // the new node refreshes it now
 	for _, p := range late {
-		h.forward(node, c.id, p.offset, p.withoutOffset(), p.attachments)
+		h.forward(node, c.id, p.offset(), p.withoutOffset(), p.attachments)
 	}
 	if held, ok := s.registry.Release(c.id); ok {
 		h.released(c.id, held)
@@ -154,7 +154,7 @@ func (s *signaling) abandonHandover(c *client) {
 // withoutOffset returns the packet as it was before its offset was
 // appended (newLogged), for another node to append it again.
 func (p *logged) withoutOffset() []byte {
-	n := len(p.pkt) - len(p.offset) - 4 // ,"<offset>"]
+	n := p.offsetAt - 2 // before ,"<offset>"]
 	return append(p.pkt[:n:n], ']')
 }
 

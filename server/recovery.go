@@ -78,12 +78,18 @@ func (r Recovery) Validate() error {
 }
 
 // logged is a packet as a recoverable peer gets it: with an offset as its
-// last argument, which the client reports back when it reconnects.
+// last argument, which the client reports back when it reconnects. One
+// logged packet serves every recipient of a broadcast.
 type logged struct {
-	offset      string
-	pkt         []byte
+	pkt         []byte // the packet, offset included; in inline when it fits
+	offsetAt    int    // where the offset starts in pkt
 	attachments [][]byte
+	inline      [loggedInline]byte
 }
+
+// loggedInline is the room a logged packet has for itself: a trickled ICE
+// candidate with its envelope fits, so a broadcast costs one allocation.
+const loggedInline = 320
 
 // packetIDs numbers the packets that recoverable clients get: one
 // broadcast, one id, for every recipient and on every node (the id of the
@@ -94,18 +100,36 @@ type packetIDs struct {
 	seq    atomic.Uint64
 }
 
-func (p *packetIDs) next() string {
-	return p.prefix + strconv.FormatUint(p.seq.Add(1), 36)
+func (p *packetIDs) next() string { return string(p.appendNext(nil)) }
+
+func (p *packetIDs) appendNext(dst []byte) []byte {
+	return strconv.AppendUint(append(dst, p.prefix...), p.seq.Add(1), 36)
 }
 
-// newLogged copies an encoded event packet with its id appended to its
-// arguments as the offset: ["ice",{…}] becomes ["ice",{…},"<offset>"].
-func newLogged(pkt []byte, attachments [][]byte, offset string) *logged {
-	b := make([]byte, 0, len(pkt)+len(offset)+3)
-	b = append(b, pkt[:len(pkt)-1]...)
-	b = append(append(append(b, ',', '"'), offset...), '"', ']')
-	return &logged{offset: offset, pkt: b, attachments: attachments}
+// newLogged copies an encoded event packet with an offset appended to its
+// arguments: ["ice",{…}] becomes ["ice",{…},"<offset>"]. The offset is the
+// packet's id, or, for "", the next of ids.
+func newLogged(pkt []byte, attachments [][]byte, offset string, ids *packetIDs) *logged {
+	p := &logged{attachments: attachments}
+	b := p.inline[:0]
+	if need := len(pkt) + len(offset) + len(ids.prefix) + 16; need > len(p.inline) {
+		b = make([]byte, 0, need)
+	}
+	b = append(append(b, pkt[:len(pkt)-1]...), ',', '"')
+	p.offsetAt = len(b)
+	if offset == "" {
+		b = ids.appendNext(b)
+	} else {
+		b = append(b, offset...)
+	}
+	p.pkt = append(b, '"', ']')
+	return p
 }
+
+// offset is the packet's id, the one the client reports.
+func (p *logged) offset() string { return string(p.offsetBytes()) }
+
+func (p *logged) offsetBytes() []byte { return p.pkt[p.offsetAt : len(p.pkt)-2] }
 
 func (p *logged) size() int {
 	n := len(p.pkt)
@@ -146,7 +170,7 @@ func (l *streamLog) after(offset string) (missed []*logged, ok bool) {
 		return live, true
 	}
 	for i, p := range live {
-		if p.offset == offset {
+		if string(p.offsetBytes()) == offset {
 			return live[i+1:], true
 		}
 	}

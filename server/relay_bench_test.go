@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -26,16 +27,21 @@ const iceEvent = `42["ice",{"candidate":"candidate:842163049 1 udp 1677729535 19
 // per delivered event.
 func BenchmarkRelayPath(b *testing.B) {
 	for _, bc := range []struct {
-		name    string
-		members int
-		to      bool
+		name     string
+		members  int
+		to       bool
+		recovery bool
 	}{
-		{"pairs", 2, false},
-		{"classroom", 10, false},
-		{"classroom/to-one", 10, true},
+		{"pairs", 2, false, false},
+		{"classroom", 10, false, false},
+		{"classroom/to-one", 10, true, false},
+		// Connection state recovery (the default) logs what each client
+		// gets, with an offset: its cost per event.
+		{"pairs/recovery", 2, false, true},
+		{"classroom/recovery", 10, false, true},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			room := newBenchRoom(b, bc.members)
+			room := newBenchRoom(b, bc.members, bc.recovery)
 			event := iceEvent
 			fanout := bc.members - 1
 			if bc.to {
@@ -44,6 +50,8 @@ func BenchmarkRelayPath(b *testing.B) {
 			}
 			frame := clientFrame([]byte(event))
 			b.ReportAllocs()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
 			b.ResetTimer()
 			start := room.delivered.Load()
 			for i := 0; i < b.N; i++ {
@@ -59,7 +67,9 @@ func BenchmarkRelayPath(b *testing.B) {
 			}
 			room.waitDelivered(b, start+int64(b.N*fanout))
 			b.StopTimer()
+			runtime.ReadMemStats(&after)
 			b.ReportMetric(float64(b.N*fanout)/b.Elapsed().Seconds(), "delivered/s")
+			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(b.N*fanout), "allocs/delivered")
 		})
 	}
 }
@@ -74,9 +84,16 @@ type benchRoom struct {
 	delivered atomic.Int64 // frames the receivers read
 }
 
-func newBenchRoom(b *testing.B, members int) *benchRoom {
+func newBenchRoom(b *testing.B, members int, recovery bool) *benchRoom {
 	b.Helper()
-	srv := newTestServer(b, nil)
+	srv := newTestServer(b, func(c *Config) {
+		// The sender outruns any page on purpose: the rate limit would
+		// refuse what the benchmark measures.
+		c.Limits.EventRate, c.Limits.EventBurst = 1e9, 1e9
+		if !recovery {
+			c.Recovery.Window = 0
+		}
+	})
 	ts := httptest.NewServer(srv.Handler())
 	b.Cleanup(ts.Close)
 	room := &benchRoom{}

@@ -49,16 +49,21 @@ func newClient(id rooms.PeerID, sock *transport.Socket, l Limits) *client {
 	return &client{id: id, sock: sock, rate: newEventRate(l), joins: rate.NewLimiter(rate.Limit(l.JoinRate), l.JoinBurst)}
 }
 
+// socket is the client's current socket: a reconnect that recovers the
+// client replaces it (resume).
+func (c *client) socket() *transport.Socket {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sock
+}
+
 // recoverable reports whether packets for the client must carry offsets.
 func (c *client) recoverable() bool { return c.pid != "" }
 
 // deliver queues an encoded socket.io packet for a client that cannot
 // recover (directory's member).
 func (c *client) deliver(pkt []byte, attachments [][]byte) {
-	c.mu.Lock()
-	sock := c.sock
-	c.mu.Unlock()
-	sock.SendBinary(pkt, attachments)
+	c.socket().SendBinary(pkt, attachments)
 }
 
 // deliverLogged queues a packet with its offset and keeps it in the log:

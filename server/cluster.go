@@ -38,7 +38,7 @@ func (s *signaling) relayToRemote(c *client, ev *transport.Event, addr rooms.Add
 		s.stats.relayed.Add(1)
 		s.stats.delivered.Add(1)
 		if ackID != transport.NoAck {
-			c.sock.Ack(ackID, ackNull)
+			c.socket().Ack(ackID, ackNull)
 		}
 	})
 }
@@ -55,7 +55,7 @@ func (s *signaling) scopeOf(c *client, addr rooms.Address) []string {
 func (s *signaling) failAck(c *client, ackID int64, err *rooms.Error) {
 	s.stats.refused(err.Code)
 	if ackID != transport.NoAck {
-		c.sock.Ack(ackID, errorAck(err))
+		c.socket().Ack(ackID, errorAck(err))
 	}
 }
 

@@ -39,7 +39,7 @@ func (s *signaling) createOrJoin(c *client, ev *transport.Event) {
 
 // ipaddr answers with the host the client reached the server by.
 func (s *signaling) ipaddr(c *client, ev *transport.Event) {
-	if e, ok := rooms.CodelabIPAddr(c.id, c.sock.Handshake().Host); ok {
+	if e, ok := rooms.CodelabIPAddr(c.id, c.socket().Handshake().Host); ok {
 		s.send([]rooms.Emit{e})
 	}
 	s.ok(c, ev, nil)

@@ -94,12 +94,12 @@ func (s *signaling) handOver(pid, offset, node string) handoverReply {
 		return handoverReply{}
 	}
 	// From here the client only logs, for letGo; a socket it still had
-	// (its drop not noticed yet) is stale.
+	// (its drop not noticed yet) is stale (movingTo says so).
 	old, connected := c.sock, !c.suspended
-	c.movingTo, c.movedAt, c.sock, c.suspended = node, len(c.log.entries), nil, true
+	c.movingTo, c.movedAt, c.suspended = node, len(c.log.entries), true
 	c.stopExpiryLocked()
 	c.mu.Unlock()
-	if connected && old != nil {
+	if connected {
 		old.Close(reasonTakenOver)
 	}
 	h.unrecoverable(pid)

@@ -81,15 +81,58 @@ func (r Recovery) Validate() error {
 // last argument, which the client reports back when it reconnects. One
 // logged packet serves every recipient of a broadcast.
 type logged struct {
-	pkt         []byte // the packet, offset included; in inline when it fits
+	pkt         []byte // the packet, offset included; in the same allocation when it fits
 	offsetAt    int    // where the offset starts in pkt
 	attachments [][]byte
-	inline      [loggedInline]byte
 }
 
-// loggedInline is the room a logged packet has for itself: a trickled ICE
-// candidate with its envelope fits, so a broadcast costs one allocation.
-const loggedInline = 320
+// A logged packet and its bytes share one allocation, in the smallest of
+// these that fits: connected peers keep their last packets (up to
+// recoveryReplayBytes) for as long as they are connected, and most are far
+// smaller than the largest, which fits a trickled ICE candidate with its
+// envelope. Each struct is one of the allocator's size classes exactly.
+type (
+	logged128 struct {
+		logged
+		inline [128 - loggedHeader]byte
+	}
+	logged192 struct {
+		logged
+		inline [192 - loggedHeader]byte
+	}
+	logged256 struct {
+		logged
+		inline [256 - loggedHeader]byte
+	}
+	logged384 struct {
+		logged
+		inline [384 - loggedHeader]byte
+	}
+)
+
+// loggedHeader is the size of logged itself on 64-bit platforms
+// (TestLoggedSizeClasses checks it); on others the inline room is a little
+// larger than the allocator's class needs.
+const loggedHeader = 56
+
+// allocLogged returns a logged packet and room for need bytes of it.
+func allocLogged(need int) (*logged, []byte) {
+	switch {
+	case need <= len(logged128{}.inline):
+		p := new(logged128)
+		return &p.logged, p.inline[:0]
+	case need <= len(logged192{}.inline):
+		p := new(logged192)
+		return &p.logged, p.inline[:0]
+	case need <= len(logged256{}.inline):
+		p := new(logged256)
+		return &p.logged, p.inline[:0]
+	case need <= len(logged384{}.inline):
+		p := new(logged384)
+		return &p.logged, p.inline[:0]
+	}
+	return new(logged), make([]byte, 0, need)
+}
 
 // packetIDs numbers the packets that recoverable clients get: one
 // broadcast, one id, for every recipient and on every node (the id of the
@@ -110,11 +153,8 @@ func (p *packetIDs) appendNext(dst []byte) []byte {
 // arguments: ["ice",{…}] becomes ["ice",{…},"<offset>"]. The offset is the
 // packet's id, or, for "", the next of ids.
 func newLogged(pkt []byte, attachments [][]byte, offset string, ids *packetIDs) *logged {
-	p := &logged{attachments: attachments}
-	b := p.inline[:0]
-	if need := len(pkt) + len(offset) + len(ids.prefix) + 16; need > len(p.inline) {
-		b = make([]byte, 0, need)
-	}
+	p, b := allocLogged(len(pkt) + len(offset) + len(ids.prefix) + 16)
+	p.attachments = attachments
 	b = append(append(b, pkt[:len(pkt)-1]...), ',', '"')
 	p.offsetAt = len(b)
 	if offset == "" {

@@ -17,18 +17,15 @@ import (
 // before its transport's drop was noticed.
 const reasonTakenOver = "taken over by a reconnect"
 
-// suspend keeps a client whose transport dropped in its rooms, logging what
-// it misses, until it comes back or the window passes.
-func (s *signaling) suspend(c *client) {
-	c.mu.Lock()
+// suspendLocked keeps a client whose transport dropped in its rooms,
+// logging what it misses, until it comes back or the window passes. The
+// check that its socket is the one that dropped and the suspension are one
+// step under the client's lock, so that a reconnect cannot come between.
+func (s *signaling) suspendLocked(c *client) {
 	c.suspended = true
 	c.suspensions++
 	n := c.suspensions
 	c.expiry = time.AfterFunc(s.rec.cfg.Window, func() { s.expire(c, n) })
-	c.mu.Unlock()
-	if h := s.broker.handovers(); h != nil {
-		h.recoverable(c.pid, s.rec.cfg.Window) // a reconnect to another node finds it here
-	}
 }
 
 // expire ends suspension n, whose window passed. Its timer may have fired

@@ -124,7 +124,7 @@ func (s *signaling) allow(c *client, ev *transport.Event) bool {
 	if cutOff {
 		s.log.Info("disconnecting a client that kept exceeding the event rate", "peer", c.id,
 			"rate", s.limits.EventRate, "for", s.limits.MaxExcess)
-		c.sock.Disconnect()
+		c.socket().Disconnect()
 		return false
 	}
 	s.fail(c, ev, &rooms.Error{Code: rooms.CodeRateLimited, Message: "too many events: slow down"})
@@ -138,13 +138,20 @@ func (s *signaling) allow(c *client, ev *transport.Event) bool {
 func (s *signaling) Disconnect(sock *transport.Socket, reason string) {
 	c := sock.Value().(*client)
 	c.mu.Lock()
-	stale := c.sock != sock || c.gone // a newer socket took over, or it has left
+	// A newer socket took over, the client left, or it is moving to
+	// another node: this socket's end changes nothing.
+	stale := c.sock != sock || c.gone || c.movingTo != ""
+	suspend := !stale && s.rec != nil && c.recoverable() && suspendable(reason) && !s.closing.Load()
+	if suspend {
+		s.suspendLocked(c)
+	}
 	c.mu.Unlock()
 	switch {
-	case stale:
-	case s.rec != nil && c.recoverable() && suspendable(reason) && !s.closing.Load():
-		s.suspend(c)
-	default:
+	case suspend:
+		if h := s.broker.handovers(); h != nil {
+			h.recoverable(c.pid, s.rec.cfg.Window) // a reconnect to another node finds it here
+		}
+	case !stale:
 		s.end(c)
 	}
 }
@@ -219,11 +226,11 @@ func (s *signaling) ok(c *client, ev *transport.Event, result any) {
 		return
 	}
 	if result == nil {
-		c.sock.Ack(ev.AckID, ackNull)
+		c.socket().Ack(ev.AckID, ackNull)
 		return
 	}
 	data, _ := json.Marshal([]any{nil, result})
-	c.sock.Ack(ev.AckID, data)
+	c.socket().Ack(ev.AckID, data)
 }
 
 // fail acks a refusal: ({code, message}).
@@ -232,7 +239,7 @@ func (s *signaling) fail(c *client, ev *transport.Event, err *rooms.Error) {
 	if ev.AckID == transport.NoAck {
 		return
 	}
-	c.sock.Ack(ev.AckID, errorAck(err))
+	c.socket().Ack(ev.AckID, errorAck(err))
 }
 
 // errorAck is a refusal's ack arguments: [{code, message}].
@@ -261,5 +268,5 @@ func requestedRoom(auth json.RawMessage, hs *transport.Handshake) string {
 			}
 		}
 	}
-	return hs.Query.Get("room")
+	return hs.Query().Get("room")
 }

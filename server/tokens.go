@@ -309,5 +309,5 @@ func requestedToken(auth json.RawMessage, hs *transport.Handshake) string {
 			}
 		}
 	}
-	return hs.Query.Get(rooms.MemberToken)
+	return hs.Query().Get(rooms.MemberToken)
 }

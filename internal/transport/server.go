@@ -171,7 +171,11 @@ func (srv *Server) openWebsocket(w http.ResponseWriter, r *http.Request, v eio.V
 	open := eio.NewHandshake(v, s.id, nil, srv.cfg.PingInterval, srv.cfg.PingTimeout, srv.cfg.MaxPayload).Encode()
 	s.queue(eio.Open, open)
 	srv.start(s)
-	s.readLoop(ws)
+	// The read loop gets its own goroutine so this request's goroutine can
+	// end: while it runs, net/http keeps the connection's 4 KiB read and
+	// write buffers, the request and its headers, for as long as the
+	// websocket lives — the larger part of an idle peer's memory.
+	go s.readLoop(ws)
 }
 
 // upgradeSession takes the websocket a polling session probes.
@@ -195,7 +199,8 @@ func (srv *Server) upgradeSession(w http.ResponseWriter, r *http.Request, s *ses
 	}
 	s.probe = ws
 	s.mu.Unlock()
-	s.probeUpgrade(ws)
+	go s.probeUpgrade(ws) // on its own goroutine, as in openWebsocket
+
 }
 
 // start begins a registered session's timers and, for version 3 clients,
@@ -291,7 +296,7 @@ func (srv *Server) Close() {
 
 func handshakeOf(r *http.Request) Handshake {
 	return Handshake{
-		Query: r.URL.Query(), Host: r.Host, RemoteAddr: r.RemoteAddr,
+		RawQuery: r.URL.RawQuery, Host: r.Host, RemoteAddr: r.RemoteAddr,
 		Origin: r.Header.Get("Origin"), ForwardedFor: r.Header.Get("X-Forwarded-For"),
 		UserAgent: r.Header.Get("User-Agent"),
 	}

@@ -147,7 +147,10 @@ func (s *session) close(reason string) {
 		s.srv.stats.tooLarge.Add(1)
 	}
 	s.stopTimersLocked()
+	// The client's side may hold its socket a while yet (a recoverable one
+	// for the recovery window): the closed session lets go of its buffers.
 	ws, probe := s.ws, s.probe
+	s.ws, s.probe = nil, nil
 	s.out.drop()
 	if s.getWaiting {
 		select {

@@ -359,9 +359,9 @@ func (s *session) completeBinary(part *partialPacket) error {
 
 // Handshake describes the HTTP request that opened a session.
 type Handshake struct {
-	// Query is the request's query, e.g. a room for clients that cannot
-	// send a CONNECT payload.
-	Query url.Values
+	// RawQuery is the request's query, unparsed: it is read once, at
+	// connect, and a parsed one would cost every idle peer its map.
+	RawQuery string
 	// Host is the Host header: the name the client reached the server by.
 	Host string
 	// RemoteAddr is the peer's address as the HTTP server saw it.
@@ -372,4 +372,11 @@ type Handshake struct {
 	ForwardedFor string
 	// UserAgent is the User-Agent header.
 	UserAgent string
+}
+
+// Query parses the request's query, e.g. a room for clients that cannot
+// send a CONNECT payload.
+func (h *Handshake) Query() url.Values {
+	q, _ := url.ParseQuery(h.RawQuery) // the handshake's query parsed once already
+	return q
 }

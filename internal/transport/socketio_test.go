@@ -54,7 +54,7 @@ func TestHandshakeReachesTheHandler(t *testing.T) {
 	c := &pollClient{ts: ts, v: variants[2], id: parseOpen(t, decodeV3Text(t, res.body)[0]).SID}
 	p := ts.connect(t, c, variants[2], "")
 	h := p.sock.Handshake()
-	if h.Query.Get("room") != "physics" || h.UserAgent != "roomcast-test" || h.ForwardedFor != "203.0.113.7" || h.RemoteAddr == "" || h.Host == "" {
+	if h.Query().Get("room") != "physics" || h.UserAgent != "roomcast-test" || h.ForwardedFor != "203.0.113.7" || h.RemoteAddr == "" || h.Host == "" {
 		t.Fatalf("Handshake() = %+v", h)
 	}
 	if p.sock.Version() != 4 || p.sock.Transport() != "polling" {

@@ -72,8 +72,7 @@ func (w *wsConn) close() {
 }
 
 // readLoop reads the session's websocket until it fails or the session
-// ends. It runs on the goroutine of the HTTP request that opened the
-// websocket.
+// ends.
 func (s *session) readLoop(w *wsConn) {
 	for {
 		binary, c, err := w.read()

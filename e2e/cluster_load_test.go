@@ -3,7 +3,9 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 )
 
 // iceBurst is a whole ICE gathering sent at once: as many candidates as one
@@ -88,4 +90,86 @@ func TestClusterConcurrentJoinsAdmitExactlyCapacity(t *testing.T) {
 		t.Fatalf("the fullest join ack listed %d peers, want %d", mostPeers, capacity-1)
 	}
 	t.Logf("admitted per node: %v", perNode)
+}
+
+// A join on a node that is receiving room traffic from another node is
+// acked at once. A join waits for Redis to confirm the new room's
+// subscription, which the node's subscription reader sees: that reader
+// must not itself wait for the join (it once waited to deliver the traffic,
+// for the registry the join held, and each join then took the 2 s the
+// confirmation may take). The clients are hand-driven, so that nothing
+// between the test and the server lags behind the traffic.
+func TestClusterJoinsAreNotHeldByIncomingTraffic(t *testing.T) {
+	t.Parallel()
+	const joiners, joins = 4, 8 // joins: as many rooms as a peer may hold
+	_, nodes := startCluster(t, 2, "--event-rate", "100000", "--event-burst", "100000")
+	a := connectedSession(t, nodes[0], overWebsocket, "&room=busy")
+	b := connectedSession(t, nodes[1], overWebsocket, "&room=busy")
+	if _, err := awaitPacket(a, `42["peer-joined"`); err != nil {
+		t.Fatalf("a: %v", err)
+	}
+	cs := make([]handSession, joiners)
+	for i := range cs {
+		cs[i] = connectedSession(t, nodes[0], overWebsocket, "")
+	}
+
+	// b sends ICE to the room until the joins are done, then an end mark.
+	stop, sent := make(chan struct{}), make(chan int, 1)
+	go func() {
+		n, tick := 0, time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				b.send(textPacket(`42["message","end"]`))
+				sent <- n
+				return
+			case <-tick.C:
+				b.send(textPackets(`42["ice",{"candidate":"candidate:1 1 udp 2122260223 192.0.2.1 54321 typ host"}]`,
+					`42["ice",{"candidate":"candidate:2 1 udp 2122260223 192.0.2.1 54322 typ host"}]`)...)
+				n += 2
+			}
+		}
+	}()
+	if _, err := awaitPacket(a, `42["ice"`); err != nil { // node 0 is receiving the traffic
+		t.Fatalf("a: %v", err)
+	}
+	received, counted := 1, make(chan error, 1)
+	go func() {
+		for {
+			pkt, err := awaitPacket(a, `42[`)
+			switch {
+			case err != nil:
+				counted <- err
+				return
+			case strings.HasPrefix(pkt, `42["ice"`):
+				received++
+			case strings.HasPrefix(pkt, `42["message"`):
+				counted <- nil
+				return
+			}
+		}
+	}()
+
+	start := time.Now()
+	for i := range joins {
+		for j, c := range cs {
+			c.send(textPacket(fmt.Sprintf(`42%d["join","fresh-%d-%d"]`, i, j, i)))
+		}
+		for j, c := range cs {
+			if code, err := ackCode(c, i); err != nil || code != "" {
+				t.Fatalf("joiner %d, join %d: acked %q, %v", j, i, code, err)
+			}
+		}
+	}
+	took := time.Since(start)
+	close(stop)
+	n := <-sent
+	// Far below one confirmation timeout (2 s), let alone one per join.
+	if took > time.Second {
+		t.Fatalf("%d joins took %v while the node received traffic", joiners*joins, took)
+	}
+	if err := <-counted; err != nil || received != n {
+		t.Fatalf("a got %d of the %d ICE events (%v)", received, n, err)
+	}
 }

@@ -110,9 +110,10 @@ func newRedisBroker(url string, l local, drops *counters, log *slog.Logger) (*re
 	redis.SetLogger(redisLog{b.log}) // the client's own lines, at debug: the outage is logged once, here
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.sub = newSubscriber(b)
-	b.done.Add(3)
+	b.done.Add(4)
 	go b.publisher()
 	go b.sub.run()
+	go b.sub.deliver()
 	go b.heartbeat()
 	if b.checkIn() {
 		b.up.Store(true)

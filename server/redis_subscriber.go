@@ -15,6 +15,14 @@ const (
 	resubscribeMax = time.Second
 )
 
+// inboxMessages is how many messages read from the subscription may wait
+// for delivery. The reader must keep reading while a delivery waits for the
+// registry: a join holds the registry's lock until Redis confirms the
+// room's subscription, which only the reader sees. Past this many the
+// reader waits too (Redis then buffers, up to its pubsub output limit);
+// nothing is dropped.
+const inboxMessages = 4096
+
 // subscriber is the node's one subscription connection: its node channel,
 // and the channel of every room it has members in. One connection for all
 // of them keeps what one other node sends in its order, across channels.
@@ -25,13 +33,16 @@ type subscriber struct {
 	// connection: false at the start and from a lost connection on.
 	live atomic.Bool
 
+	// inbox carries the messages read, in order, to the deliverer.
+	inbox chan []byte
+
 	mu      sync.Mutex
 	rooms   map[rooms.RoomKey]bool
 	waiting map[string][]chan struct{} // channels awaiting their subscription
 }
 
 func newSubscriber(b *redisBroker) *subscriber {
-	return &subscriber{b: b, ps: b.rdb.Subscribe(b.ctx, nodeChannelPrefix+b.node),
+	return &subscriber{b: b, ps: b.rdb.Subscribe(b.ctx, nodeChannelPrefix+b.node), inbox: make(chan []byte, inboxMessages),
 		rooms: make(map[rooms.RoomKey]bool), waiting: make(map[string][]chan struct{})}
 }
 
@@ -75,12 +86,13 @@ func (s *subscriber) unwantIfEmpty(room rooms.RoomKey, empty bool) {
 	}
 }
 
-// run reads the subscription until the broker closes. A read error means
-// the connection is gone: the next read reconnects and subscribes to every
-// channel again, and the first confirmation after that tells the broker
-// Redis is back.
+// run reads the subscription until the broker closes, and hands its
+// messages to deliver. A read error means the connection is gone: the next
+// read reconnects and subscribes to every channel again, and the first
+// confirmation after that tells the broker Redis is back.
 func (s *subscriber) run() {
 	defer s.b.done.Done()
+	defer close(s.inbox)
 	backoff := resubscribeMin
 	lost := false
 	for {
@@ -110,8 +122,20 @@ func (s *subscriber) run() {
 				go s.b.recovered()
 			}
 		case *redis.Message:
-			s.b.received([]byte(m.Payload))
+			select {
+			case s.inbox <- []byte(m.Payload):
+			case <-s.b.ctx.Done():
+				return
+			}
 		}
+	}
+}
+
+// deliver delivers the messages run read, one at a time, in their order.
+func (s *subscriber) deliver() {
+	defer s.b.done.Done()
+	for payload := range s.inbox {
+		s.b.received(payload)
 	}
 }
 

@@ -61,7 +61,8 @@ var (
 	ErrAttachments = errors.New("sio: illegal attachments")
 	ErrID          = errors.New("sio: illegal ack id")
 	ErrPayload     = errors.New("sio: invalid payload")
-	// ErrEncoding reports a packet that is not UTF-8. encoding/json.Valid
+	// ErrEncoding reports a packet that is not UTF-8. JSON checking
+	// (jsonscan.Valid, like encoding/json.Valid)
 	// lets invalid bytes through inside strings, but they must not be
 	// relayed: browsers fail a websocket that receives them in a text frame
 	// (RFC 6455 §8.1), and version 3 length prefixes count characters a
@@ -100,7 +101,7 @@ func Decode(b []byte) (Packet, error) {
 		p.ID, b = n, rest
 	}
 	if len(b) > 0 {
-		if !json.Valid(b) {
+		if !jsonscan.Valid(b) {
 			return Packet{}, ErrPayload
 		}
 		p.Data = b

@@ -25,7 +25,7 @@ const (
 // close it, so one relayed bad packet would disconnect the sender's whole
 // room; the reference server closes the sender instead, as roomcast does.
 // Keys are compared decoded, as JSON.parse does, and the last of duplicate
-// keys counts. data has passed encoding/json.Valid; the walk iterates,
+// keys counts. data has passed jsonscan.Valid; the walk iterates,
 // never recurses.
 func placeholdersValid(data []byte, attachments int) bool {
 	dec := json.NewDecoder(bytes.NewReader(data))

@@ -56,6 +56,9 @@ type session struct {
 	// websocket
 	ws      *wsConn
 	writing bool // a writer goroutine is running
+	// writer is s.writeLoop, bound once: a go statement on a method value
+	// allocates a closure every time, and writers start once per burst.
+	writer func()
 	// upgrade: probe is the websocket being probed; upgrading is set once
 	// the probe is answered, from when polls get noops.
 	probe     *wsConn
@@ -79,6 +82,7 @@ func newSession(srv *Server, v eio.Version, k kind, b64 bool, hs Handshake) *ses
 		srv: srv, id: newID(), version: v, b64: b64, handshake: hs, opened: time.Now(),
 		kind: k, out: outbox{max: srv.cfg.MaxQueuedBytes},
 	}
+	s.writer = s.writeLoop
 	if k == kindPolling {
 		s.wake = make(chan struct{}, 1)
 	}
@@ -102,7 +106,7 @@ func (s *session) queue(t eio.Type, data []byte) bool {
 	start := s.kickLocked()
 	s.mu.Unlock()
 	if start {
-		go s.writeLoop()
+		go s.writer()
 	}
 	return true
 }
@@ -192,7 +196,7 @@ func (s *session) drain(reason string) {
 		s.close(reason)
 		return
 	case start:
-		go s.writeLoop()
+		go s.writer()
 	}
 	time.AfterFunc(s.srv.cfg.WriteTimeout, func() { s.close(reason) })
 }

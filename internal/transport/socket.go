@@ -95,7 +95,7 @@ func (k *Socket) SendBinary(pkt []byte, attachments [][]byte) bool {
 	start := k.connected && s.kickLocked()
 	s.mu.Unlock()
 	if start {
-		go s.writeLoop()
+		go s.writer()
 	}
 	return true
 }
@@ -248,7 +248,7 @@ func (s *session) openSocket(k *Socket) {
 		start := s.kickLocked()
 		s.mu.Unlock()
 		if start {
-			go s.writeLoop()
+			go s.writer()
 		}
 	}()
 	// Admitted, the socket is connected even if the session closed during

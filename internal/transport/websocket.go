@@ -218,7 +218,7 @@ func (s *session) completeUpgrade(w *wsConn) bool {
 	s.mu.Unlock()
 	s.srv.stats.upgraded(s)
 	if start {
-		go s.writeLoop()
+		go s.writer()
 	}
 	return true
 }

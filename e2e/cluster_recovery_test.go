@@ -31,10 +31,7 @@ func TestRecoveryOnAnotherNode(t *testing.T) {
 			proxy.retarget(reached)
 			proxy.release()
 
-			back := a.waitReconnect(t)
-			if !back.Recovered || back.ID != a.ID {
-				t.Fatalf("a reconnected to the other node as %s, recovered %v; want %s, recovered", back.ID, back.Recovered, a.ID)
-			}
+			a.waitRecovered(t)
 			a.barrier(t)
 			wantMissed(t, a, "ice", missedEvents)
 			wantStillInCall(t, a, b)

@@ -77,6 +77,26 @@ func (p *peer) waitReconnect(t *testing.T) report {
 	return p.waitFor(t, func(r report) bool { return r.Type == "connect" }, "reconnect")
 }
 
+// waitRecovered waits for the peer's reconnect and fails unless it
+// recovered its socket: the same id, socket.recovered set.
+func (p *peer) waitRecovered(t *testing.T) {
+	t.Helper()
+	if back := p.waitReconnect(t); !back.Recovered || back.ID != p.ID {
+		t.Fatalf("%s reconnected as %s, recovered %v; want %s, recovered", p.name, back.ID, back.Recovered, p.ID)
+	}
+}
+
+// waitNewSocket waits for the peer's reconnect and fails unless it came
+// back as a new socket, and returns that.
+func (p *peer) waitNewSocket(t *testing.T) report {
+	t.Helper()
+	back := p.waitReconnect(t)
+	if back.Recovered || back.ID == p.ID {
+		t.Fatalf("%s reconnected as %s (was %s), recovered %v: want a new socket", p.name, back.ID, p.ID, back.Recovered)
+	}
+	return back
+}
+
 // waitNoticed waits until the server has closed every session but those
 // of the clients still connected, while keeping every peer: the dropped
 // ones are suspended, not gone.
@@ -163,10 +183,7 @@ func TestRecoveryAfterADroppedConnection(t *testing.T) {
 			b.barrier(t)
 			proxy.release()
 
-			back := a.waitReconnect(t)
-			if !back.Recovered || back.ID != a.ID {
-				t.Fatalf("a reconnected as %s, recovered %v; want %s, recovered", back.ID, back.Recovered, a.ID)
-			}
+			a.waitRecovered(t)
 			a.barrier(t)
 			wantMissed(t, a, "ice", missedEvents)
 			wantStillInCall(t, a, b)
@@ -197,10 +214,7 @@ func TestRecoveryTakesOverAConnectionNotYetNoticed(t *testing.T) {
 			}
 			proxy.release()
 
-			back := a.waitReconnect(t)
-			if !back.Recovered || back.ID != a.ID {
-				t.Fatalf("a reconnected as %s, recovered %v; want %s, recovered", back.ID, back.Recovered, a.ID)
-			}
+			a.waitRecovered(t)
 			// The stale session is closed: b's and a's new one remain.
 			r := waitReadiness(t, s, waitTimeout, func(r roomcasttest.Readiness) bool { return r.Sessions == 2 })
 			if r.Sessions != 2 || r.Peers != 2 {
@@ -236,10 +250,7 @@ func TestRecoveryTakeoverBeyondWhatAConnectedPeerKeeps(t *testing.T) {
 	b.barrier(t)
 	proxy.release()
 
-	back := a.waitReconnect(t)
-	if back.Recovered || back.ID == a.ID {
-		t.Fatalf("a reconnected as %s (was %s), recovered %v: want a new socket", back.ID, a.ID, back.Recovered)
-	}
+	back := a.waitNewSocket(t)
 	b.wantPeerEvent(t, "peer-left", "call", a)
 	b.waitFor(t, func(r report) bool {
 		return r.Type == "event" && r.Event == "peer-joined" && peerEventIs(r, "call", back.ID)
@@ -278,10 +289,7 @@ func TestRecoveryWindowPasses(t *testing.T) {
 	}
 
 	proxy.release()
-	back := a.waitReconnect(t)
-	if back.Recovered || back.ID == a.ID {
-		t.Fatalf("a reconnected as %s (was %s), recovered %v: want a new socket", back.ID, a.ID, back.Recovered)
-	}
+	back := a.waitNewSocket(t)
 	b.waitFor(t, func(r report) bool {
 		return r.Type == "event" && r.Event == "peer-joined" && peerEventIs(r, "call", back.ID)
 	}, "peer-joined of a's new socket")
@@ -311,10 +319,7 @@ func TestRecoveryPeerBytesBound(t *testing.T) {
 	b.wantPeerEvent(t, "peer-left", "call", a) // within waitTimeout; the window is 2 minutes
 
 	proxy.release()
-	back := a.waitReconnect(t)
-	if back.Recovered || back.ID == a.ID {
-		t.Fatalf("a reconnected as %s (was %s), recovered %v: want a new socket", back.ID, a.ID, back.Recovered)
-	}
+	a.waitNewSocket(t)
 	a.barrier(t)
 	a.wantNone(t, "ice")
 }
@@ -338,10 +343,7 @@ func TestRecoveryPeerBytesAtItsMaximumRecovers(t *testing.T) {
 	b.barrier(t)
 	proxy.release()
 
-	back := a.waitReconnect(t)
-	if !back.Recovered || back.ID != a.ID {
-		t.Fatalf("a reconnected as %s, recovered %v; want %s, recovered", back.ID, back.Recovered, a.ID)
-	}
+	a.waitRecovered(t)
 	a.barrier(t)
 	wantMissed(t, a, "ice", missed)
 	wantStillInCall(t, a, b)

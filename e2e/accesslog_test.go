@@ -2,9 +2,9 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
-	"time"
 )
 
 // logRecord is one JSON line of the server's log.
@@ -53,19 +53,16 @@ func TestAccessLog(t *testing.T) {
 	b.close()
 
 	var records []logRecord
-	deadline := time.Now().Add(waitTimeout)
-	for closed := 0; closed < 2; {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d connection closed lines within %v; log:\n%s", closed, waitTimeout, s.Logs())
-		}
-		time.Sleep(20 * time.Millisecond) // polling the log, with a deadline
-		records, closed = infoRecords(t, s), 0
+	closedLines := 0
+	waitUntil(t, func() bool {
+		records, closedLines = infoRecords(t, s), 0
 		for _, r := range records {
 			if r.Msg == "connection closed" {
-				closed++
+				closedLines++
 			}
 		}
-	}
+		return closedLines >= 2
+	}, func() string { return fmt.Sprintf("only %d connection closed lines; log:\n%s", closedLines, s.Logs()) })
 	opened := map[string]int{}
 	closed := map[string]logRecord{}
 	for _, r := range records {

@@ -16,6 +16,23 @@ import (
 // waitTimeout bounds every wait for something a client should receive.
 const waitTimeout = 10 * time.Second
 
+// pollInterval is how often waitUntil looks again at what has no event to
+// wait on: a log file, a certificate served.
+const pollInterval = 20 * time.Millisecond
+
+// waitUntil polls cond until it holds, failing the test with what (and the
+// state it describes) after waitTimeout.
+func waitUntil(t *testing.T, cond func() bool, what func() string) {
+	t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s within %v", what(), waitTimeout)
+		}
+		time.Sleep(pollInterval)
+	}
+}
+
 // Client kinds the driver can host.
 const (
 	clientV4     = "v4"     // socket.io-client 4.8 from npm

@@ -2,10 +2,10 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/roomcast/roomcast/internal/roomcasttest"
 )
@@ -114,18 +114,18 @@ func TestMetricsCountRealTraffic(t *testing.T) {
 // waiting for it.
 func logAddr(t *testing.T, s *server, msg string) string {
 	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for time.Now().Before(deadline) {
+	addr := ""
+	waitUntil(t, func() bool {
 		for _, line := range strings.Split(s.Logs(), "\n") {
 			var rec struct{ Msg, Addr string }
 			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == msg && rec.Addr != "" {
-				return rec.Addr
+				addr = rec.Addr
+				return true
 			}
 		}
-		time.Sleep(20 * time.Millisecond) // polling the log, with a deadline
-	}
-	t.Fatalf("no %q log line within %v", msg, waitTimeout)
-	return ""
+		return false
+	}, func() string { return fmt.Sprintf("no %q log line", msg) })
+	return addr
 }
 
 func TestMetricsAddr(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -121,29 +122,16 @@ func (ca *testCA) servedSerial(t *testing.T, addr string) int64 {
 // of that serial.
 func (ca *testCA) waitServedSerial(t *testing.T, addr string, serial int64) {
 	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for {
-		got := ca.servedSerial(t, addr)
-		if got == serial {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("new connections still get certificate %d after %v, want %d", got, waitTimeout, serial)
-		}
-		time.Sleep(50 * time.Millisecond) // polling the server
-	}
+	var got int64
+	waitUntil(t, func() bool { got = ca.servedSerial(t, addr); return got == serial },
+		func() string { return fmt.Sprintf("new connections still get certificate %d, want %d,", got, serial) })
 }
 
 // waitLog waits until the server has logged a line containing text.
 func waitLog(t *testing.T, s *server, text string) {
 	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for !strings.Contains(s.Logs(), text) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the server logged no %q within %v:\n%s", text, waitTimeout, s.Logs())
-		}
-		time.Sleep(50 * time.Millisecond) // polling the log
-	}
+	waitUntil(t, func() bool { return strings.Contains(s.Logs(), text) },
+		func() string { return fmt.Sprintf("the server logged no %q; log:\n%s", text, s.Logs()) })
 }
 
 // tlsOpts are a client's connect options: trust the test's CA (and nothing

@@ -37,19 +37,7 @@ func (c *testClient) connectICE() rooms.ICEServers {
 // connectICEWith is connectICE with auth (nil for none).
 func (c *testClient) connectICEWith(auth any) rooms.ICEServers {
 	c.t.Helper()
-	frame := "40"
-	if auth != nil {
-		frame += mustJSON(c.t, auth)
-	}
-	c.send(frame)
-	p := c.next()
-	var answer struct {
-		SID string `json:"sid"`
-	}
-	if p.kind != '0' || json.Unmarshal(p.data, &answer) != nil || answer.SID == "" {
-		c.t.Fatalf("%s: connect answered %v", c.name, p)
-	}
-	c.id = answer.SID
+	c.openNamespace(auth)
 	wantJSONArgs(c.t, "stunservers", c.want(rooms.EventStunServers),
 		[]any{map[string]any{"urls": []any{"stun:stun.example.com:3478"}}})
 	var turn rooms.ICEServers

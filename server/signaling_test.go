@@ -140,6 +140,18 @@ func (n *testNode) dial(t *testing.T, name, query string) *testClient {
 // once the server has answered.
 func (c *testClient) connect(auth any) *testClient {
 	c.t.Helper()
+	c.openNamespace(auth)
+	// Every socket is told the ICE servers as it connects, the way
+	// signalmaster does.
+	c.want(rooms.EventStunServers)
+	c.want(rooms.EventTurnServers)
+	return c
+}
+
+// openNamespace sends the main namespace's CONNECT with auth (nil for
+// none) and reads the socket id from its answer.
+func (c *testClient) openNamespace(auth any) {
+	c.t.Helper()
 	frame := "40"
 	if auth != nil {
 		frame += mustJSON(c.t, auth)
@@ -153,11 +165,6 @@ func (c *testClient) connect(auth any) *testClient {
 		c.t.Fatalf("%s: connect answered %v", c.name, p)
 	}
 	c.id = answer.SID
-	// Every socket is told the ICE servers as it connects, the way
-	// signalmaster does.
-	c.want(rooms.EventStunServers)
-	c.want(rooms.EventTurnServers)
-	return c
 }
 
 // join connects a client with no auth; the default room, if any, holds it.

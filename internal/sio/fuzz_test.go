@@ -41,7 +41,8 @@ func FuzzDecode(f *testing.F) {
 }
 
 // FuzzEventName compares EventName with encoding/json on valid JSON: the
-// name is the first element, unescaped, and the arguments are the others.
+// name is the first element, a string, unescaped, and the arguments are the
+// others.
 func FuzzEventName(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		name, args, ok := EventName(data)
@@ -50,8 +51,10 @@ func FuzzEventName(f *testing.F) {
 		}
 		var elems []json.RawMessage
 		isArray := json.Unmarshal(data, &elems) == nil
+		// The name must be a JSON string: Unmarshal also accepts null into a
+		// string, so the first byte is checked as well.
 		var want string
-		wantOK := isArray && len(elems) > 0 && json.Unmarshal(elems[0], &want) == nil
+		wantOK := isArray && len(elems) > 0 && elems[0][0] == '"' && json.Unmarshal(elems[0], &want) == nil
 		if ok != wantOK {
 			t.Fatalf("EventName(%q) ok = %v, encoding/json says %v", data, ok, wantOK)
 		}

@@ -52,7 +52,7 @@ func TestPageSimpleWebRTC(t *testing.T) {
 			}
 
 			left := evalString(t, pairs[0].second, `window.selfId`)
-			pairs[0].second.close()
+			pairs[0].second.leave(t)
 			pairs[0].first.waitWithin(t, leaveWithin, "the video of the one who left to go",
 				fmt.Sprintf(`!(%s in window.remotes)`, jsString(left)))
 			for _, p := range pairs[1].both() {

@@ -44,7 +44,7 @@ func TestPageSocketIOMessage(t *testing.T) {
 	}
 
 	left := socketID(t, pairs[0].second)
-	pairs[0].second.close()
+	pairs[0].second.leave(t)
 	pairs[0].first.waitWithin(t, leaveWithin, "user disconnected of the other side", eventJS("user disconnected", fmt.Sprintf("m === %s", jsString(left))))
 	waitState(t, "closed", pairs[0].first)
 	requireState(t, "connected", pairs[1].both()...)

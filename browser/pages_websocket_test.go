@@ -124,7 +124,7 @@ func TestPageWebSocketLogin(t *testing.T) {
 	waitState(t, "closed", a.both()...)
 
 	bp := pairs[1]
-	bp.second.close()
+	bp.second.leave(t)
 	bp.first.waitWithin(t, leaveWithin, "leave after the partner's tab closed", eventJS("received", `m.type === "leave"`))
 	waitState(t, "closed", bp.first)
 }

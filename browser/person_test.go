@@ -158,8 +158,22 @@ func openPeople(t *testing.T, names, urls []string) []*person {
 // repeat is n copies of s.
 func repeat(s string, n int) []string { return slices.Repeat([]string{s}, n) }
 
-// close shuts the browser: gracefully first (the tab and its sockets close
-// as when a person quits), then the process is reaped.
+// leave is the person closing the page, as a tab is closed: the document
+// unloads, and the browser starts each websocket's closing handshake (1001,
+// going away), which it lives on to send. Quitting the browser instead can
+// end its network process before that close frame is written; the server
+// then sees a dropped connection, which it rightly keeps for recovery.
+func (p *person) leave(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, waitTimeout)
+	defer cancel()
+	if err := chromedp.Run(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("%s: leaving the page: %v", p.name, err)
+	}
+}
+
+// close shuts the browser at the end of the test: gracefully first, then
+// the process is reaped.
 func (p *person) close() {
 	p.closeOnce.Do(func() {
 		_ = chromedp.Cancel(p.ctx)

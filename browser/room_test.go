@@ -18,7 +18,7 @@ import (
 var update = flag.Bool("update", false, "write docs/room-4-people.png from TestFourPeople")
 
 // leaveWithin is how fast the others must drop someone who closed their
-// browser: the closed socket reaches the server at once, so seconds, not the
+// page: the closed socket reaches the server at once, so seconds, not the
 // socket.io ping timeout.
 const leaveWithin = 10 * time.Second
 
@@ -94,7 +94,7 @@ func TestTwoPeople(t *testing.T) {
 }
 
 // TestFourPeople: four people join at once and form a full mesh with video;
-// one closes the browser and disappears from the others; a new fourth joins.
+// one closes the page and disappears from the others; a new fourth joins.
 func TestFourPeople(t *testing.T) {
 	srv := startServer(t)
 	url := srv.URL + "/?room=four"
@@ -125,8 +125,8 @@ func TestFourPeople(t *testing.T) {
 		writeDocScreenshot(t, people[0])
 	}
 
-	// p4 closes the browser.
-	people[3].close()
+	// p4 closes the page.
+	people[3].leave(t)
 	for _, p := range people[:3] {
 		p.waitWithin(t, leaveWithin, "p4's tile to go", tileGoneJS(ids[3]))
 		p.waitConnected(t, 2)

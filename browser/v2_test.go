@@ -68,7 +68,7 @@ func TestSocketIOv2Page(t *testing.T) {
 	v4.waitFor(t, "the v2 page's message", fmt.Sprintf(
 		`window.got.some((m) => m.text === "hello v4" && m.from === %s)`, jsString(v2ID)))
 
-	v4.close()
+	v4.leave(t)
 	v2.waitWithin(t, leaveWithin, "peer-left of the v4 page", fmt.Sprintf(
 		`window.events.some(([e, m]) => e === "peer-left" && m.id === %s)`, jsString(v4ID)))
 }

@@ -14,11 +14,10 @@ type logRecord struct {
 	Duration                              *int64 // nanoseconds
 }
 
-// infoRecords returns the server's info-level (and above) log records.
-func infoRecords(t *testing.T, s *server) []logRecord {
-	t.Helper()
+// infoRecords returns the info-level (and above) records of a server's log.
+func infoRecords(logs string) []logRecord {
 	var records []logRecord
-	for _, line := range strings.Split(s.Logs(), "\n") {
+	for _, line := range strings.Split(logs, "\n") {
 		var r logRecord
 		if line == "" || json.Unmarshal([]byte(line), &r) != nil {
 			continue
@@ -54,8 +53,8 @@ func TestAccessLog(t *testing.T) {
 
 	var records []logRecord
 	closedLines := 0
-	waitUntil(t, func() bool {
-		records, closedLines = infoRecords(t, s), 0
+	waitLogs(t, s, func(logs string) bool {
+		records, closedLines = infoRecords(logs), 0
 		for _, r := range records {
 			if r.Msg == "connection closed" {
 				closedLines++

@@ -16,20 +16,13 @@ import (
 // waitTimeout bounds every wait for something a client should receive.
 const waitTimeout = 10 * time.Second
 
-// pollInterval is how often waitUntil looks again at what has no event to
-// wait on: a log file, a certificate served.
-const pollInterval = 20 * time.Millisecond
-
-// waitUntil polls cond until it holds, failing the test with what (and the
-// state it describes) after waitTimeout.
-func waitUntil(t *testing.T, cond func() bool, what func() string) {
+// waitLogs waits until cond holds for the server's log, looking again at
+// each line the server writes, and fails the test with what (and the state
+// it describes) after waitTimeout.
+func waitLogs(t *testing.T, s *server, cond func(logs string) bool, what func() string) {
 	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s within %v", what(), waitTimeout)
-		}
-		time.Sleep(pollInterval)
+	if !s.WaitLogs(waitTimeout, cond) {
+		t.Fatalf("%s within %v", what(), waitTimeout)
 	}
 }
 

@@ -115,8 +115,8 @@ func TestMetricsCountRealTraffic(t *testing.T) {
 func logAddr(t *testing.T, s *server, msg string) string {
 	t.Helper()
 	addr := ""
-	waitUntil(t, func() bool {
-		for _, line := range strings.Split(s.Logs(), "\n") {
+	waitLogs(t, s, func(logs string) bool {
+		for _, line := range strings.Split(logs, "\n") {
 			var rec struct{ Msg, Addr string }
 			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == msg && rec.Addr != "" {
 				addr = rec.Addr

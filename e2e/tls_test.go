@@ -118,19 +118,10 @@ func (ca *testCA) servedSerial(t *testing.T, addr string) int64 {
 	return conn.ConnectionState().PeerCertificates[0].SerialNumber.Int64()
 }
 
-// waitServedSerial polls new connections until they get the certificate
-// of that serial.
-func (ca *testCA) waitServedSerial(t *testing.T, addr string, serial int64) {
-	t.Helper()
-	var got int64
-	waitUntil(t, func() bool { got = ca.servedSerial(t, addr); return got == serial },
-		func() string { return fmt.Sprintf("new connections still get certificate %d, want %d,", got, serial) })
-}
-
 // waitLog waits until the server has logged a line containing text.
 func waitLog(t *testing.T, s *server, text string) {
 	t.Helper()
-	waitUntil(t, func() bool { return strings.Contains(s.Logs(), text) },
+	waitLogs(t, s, func(logs string) bool { return strings.Contains(logs, text) },
 		func() string { return fmt.Sprintf("the server logged no %q; log:\n%s", text, s.Logs()) })
 }
 
@@ -195,8 +186,11 @@ func TestTLS(t *testing.T) {
 	if err := syscall.Kill(s.PID, syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	ca.waitServedSerial(t, s.Addr, 1002)
+	// The server logs the reload once the new certificate is in use.
 	waitLog(t, s, "reloaded the TLS certificate")
+	if got := ca.servedSerial(t, s.Addr); got != 1002 {
+		t.Fatalf("after the reload new connections get certificate %d, want 1002", got)
+	}
 	renewed := d.connect(s, "renewed", clientV4, tlsOpts(ca, "secure", "websocket"))
 	renewed.next(t, "joined")
 

@@ -47,6 +47,9 @@ type Proc struct {
 
 	mu   sync.Mutex
 	logs []string
+	// logged is closed, and replaced, on every new log line and when the
+	// log ends, so that WaitLogs wakes on lines instead of polling.
+	logged chan struct{}
 }
 
 // Start runs spec and waits for its listening line.
@@ -66,7 +69,7 @@ func Start(spec Spec) (*Proc, error) {
 		return nil, fmt.Errorf("starting %s: %w", spec.Name, err)
 	}
 	// taskset execs the server: the pid is the server's.
-	p := &Proc{PID: cmd.Process.Pid, cmd: cmd, exited: make(chan struct{})}
+	p := &Proc{PID: cmd.Process.Pid, cmd: cmd, exited: make(chan struct{}), logged: make(chan struct{})}
 	listening := make(chan string, 1)
 	go p.readLogs(stderr, listening)
 	go func() { p.err = cmd.Wait(); close(p.exited) }()
@@ -110,6 +113,7 @@ func (p *Proc) readLogs(r io.Reader, listening chan<- string) {
 		if len(p.logs) < 1000 {
 			p.logs = append(p.logs, line)
 		}
+		p.wakeLogWaiters()
 		p.mu.Unlock()
 		var rec struct{ Msg, Addr string }
 		if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "listening" && rec.Addr != "" {
@@ -119,6 +123,15 @@ func (p *Proc) readLogs(r io.Reader, listening chan<- string) {
 			}
 		}
 	}
+	p.mu.Lock()
+	p.wakeLogWaiters()
+	p.mu.Unlock()
+}
+
+// wakeLogWaiters tells every WaitLogs to look again; p.mu is held.
+func (p *Proc) wakeLogWaiters() {
+	close(p.logged)
+	p.logged = make(chan struct{})
 }
 
 // Logs returns the server's first log lines.
@@ -126,6 +139,27 @@ func (p *Proc) Logs() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return strings.Join(p.logs, "\n")
+}
+
+// WaitLogs waits up to timeout until cond holds for the server's log lines
+// so far (as Logs returns them), looking again at each new line. It
+// reports whether cond held.
+func (p *Proc) WaitLogs(timeout time.Duration, cond func(logs string) bool) bool {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		p.mu.Lock()
+		logs, logged := strings.Join(p.logs, "\n"), p.logged
+		p.mu.Unlock()
+		if cond(logs) {
+			return true
+		}
+		select {
+		case <-logged:
+		case <-deadline.C:
+			return false
+		}
+	}
 }
 
 // Wait waits up to timeout for the server to exit on its own and returns how
